@@ -1,0 +1,405 @@
+"""OCG: an organized criminal group running a retail market over a territory.
+
+Rule: maximise expected profit, weighing losses by ``risk_aversion`` and choosing with
+bounded rationality (``rationality``: 0 = random, large = always the best option).
+Each month it prices its goods (cost plus markup, losses passed on), smuggles from the entry
+point whose route is cheapest in cost plus expected loss, sells in its territory, extorts and
+exploits there, pays wages, bribes and fees, launders, recruits toward the workforce its market
+needs, and expands into or contests neighbouring cells when the expected gain beats the risk.
+
+Attributes: ``gid`` (group id on the control layer), ``members``, ``leader``, ``cash`` and
+``laundered`` (k), ``cohesion`` (0-1), ``price`` (k/unit), ``loss_rate`` (expected share of a
+shipment seized, learnt), ``hub`` (market centre cell), ``enablers`` (kind -> Enabler),
+``payroll`` (corrupt officials paid monthly).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+
+from simulation.agents.member import Member, Role
+from simulation.choice import choose_with_outside_option
+from simulation.routing import RouteGraph
+
+if TYPE_CHECKING:
+    from simulation.agents.enabler import Enabler
+    from simulation.agents.official import PublicOfficial
+    from simulation.model import CriminalMarketModel
+
+MEMBER_VALUE_MONTHS = 12.0
+"""A lost member is valued at this many months of wages when a group weighs arrest risk."""
+EXTORTION_PER_VICTIM = 10.0
+"""k of protection money a month taken from one victimised business."""
+WORKFORCE_SLACK = 1.25
+"""Groups staff a quarter above what their territory and sales need, to be able to grow."""
+
+
+class OCG(Agent):
+    """An organized criminal group (see module docstring for its decision rule)."""
+
+    model: CriminalMarketModel
+
+    def __init__(self, model: CriminalMarketModel, gid: int, hub: tuple[int, int], cash: float):
+        super().__init__(model)
+        self.gid = gid
+        self.hub = hub
+        self.members: list[Member] = []
+        self.leader: Member | None = None
+        self.leader_lost = False
+        self.cash = cash
+        self.laundered = 0.0
+        self.cohesion = 0.8
+        market = model.spec.behaviour.market
+        self.price = market.reference_price
+        self.loss_rate = 0.05
+        self.unit_cost = market.wholesale_price
+        self.inventory = 0.0
+        self.unmet_share = 0.0
+        self.expected_sales = 0.0
+        self.enablers: dict[str, Enabler] = {}
+        self.payroll: list[PublicOfficial] = []
+        self.bribe_offer = 0.0
+        self.unpaid = False
+        self.route: np.ndarray = np.array([], dtype=int)
+        self.reset_accounts()
+
+    # ----------------------------------------------------------------------------- state
+    def reset_accounts(self) -> None:
+        self.revenue = 0.0
+        self.costs = 0.0
+        self.sold = 0.0
+        self.shipped = 0.0
+        self.seized = 0.0
+
+    @property
+    def profit(self) -> float:
+        return self.revenue - self.costs
+
+    @property
+    def active(self) -> bool:
+        return any(m.free for m in self.members)
+
+    def territory(self) -> np.ndarray:
+        return self.model.world.control == self.gid
+
+    def strength(self) -> float:
+        """Fighting strength: numbers, held together by cohesion."""
+        return self.cohesion * np.sqrt(max(1, len(self.members)))
+
+    def desired_members(self, cells: int) -> int:
+        b = self.model.spec.behaviour.ocg
+        need = max(cells * b.members_per_cell, self.expected_sales / b.sales_per_member)
+        return int(np.ceil(need * WORKFORCE_SLACK))
+
+    # -------------------------------------------------------------------------- pricing
+    def set_price(self) -> None:
+        """Cost-plus pricing: learnt losses and scarcity are passed on to buyers."""
+        market = self.model.spec.behaviour.market
+        target = self.unit_cost * (1.0 + market.markup) * (1.0 + market.scarcity_weight * self.unmet_share)
+        self.price += market.price_adjustment * (target - self.price)
+
+    def demand_at(self, price: float, base: np.ndarray) -> np.ndarray:
+        market = self.model.spec.behaviour.market
+        return base * (price / market.reference_price) ** market.demand_elasticity
+
+    # ------------------------------------------------------------------------ smuggling
+    def smuggle(self, routes: RouteOptions) -> None:
+        """Choose an entry point and route by cost plus risk-weighted expected loss; ship."""
+        world, market = self.model.world, self.model.spec.behaviour.market
+        hub_index = self.hub[0] * world.height + self.hub[1]
+        total_cost = routes.distance[:, hub_index] + routes.wholesale
+        options = np.isfinite(total_cost)
+        if not options.any():
+            return
+        rationality = self.model.spec.behaviour.ocg.rationality
+        utility = -np.where(options, total_cost, np.inf)
+        scale = max(1e-9, float(np.nanstd(total_cost[options])) or 1.0)
+        choice = int(
+            np.argmax(
+                np.where(options, rationality * utility / scale, -np.inf)
+                + self.model.rng.gumbel(size=utility.size)
+            )
+        )
+        path = routes.path(choice, hub_index)
+        self.route = path
+        wholesale = routes.wholesale[choice]
+        route_transport = market.transport_cost * max(1, path.size - 1)
+        self.unit_cost = (wholesale + route_transport) / max(0.05, 1.0 - self.loss_rate)
+
+        wanted = max(0.0, self.expected_sales * 1.05 - self.inventory) / max(0.05, 1 - self.loss_rate)
+        affordable = max(0.0, self.cash) / (wholesale + route_transport)
+        quantity = min(wanted, affordable)
+        if quantity <= 0 or path.size == 0:
+            self.shipped = 0.0
+            self._learn_losses(0.0)
+            return
+        self.costs += quantity * (wholesale + route_transport)
+        self.cash -= quantity * (wholesale + route_transport)
+        hazard = self.model.seizure_hazard(self, path)
+        survival = float(np.prod(1.0 - hazard))
+        consignments = max(1, int(np.ceil(quantity / 2.0)))
+        lost = self.model.rng.binomial(consignments, 1.0 - survival)
+        seized = quantity * lost / consignments
+        arrived = quantity - seized
+        world.activity.ravel()[path] += quantity * 0.25
+        self.shipped = quantity
+        self.seized = seized
+        self.inventory += arrived
+        if seized > 0:
+            self.model.record_seizure(self, seized)
+        self._learn_losses(seized / quantity)
+
+    def _learn_losses(self, observed: float) -> None:
+        memory = self.model.spec.behaviour.market.loss_memory
+        self.loss_rate += memory * (observed - self.loss_rate)
+
+    # ---------------------------------------------------------------------------- retail
+    def sell(self, territory: np.ndarray, free_members: int) -> None:
+        """Retail in the territory at the group's price, limited by stock and dealers."""
+        world, b = self.model.world, self.model.spec.behaviour
+        base = world.population * b.market.demand_per_capita
+        demand = np.where(territory, self.demand_at(self.price, base), 0.0)
+        total = float(demand.sum())
+        capacity = free_members * b.ocg.sales_per_member
+        sold = min(total, capacity, self.inventory)
+        self.unmet_share = (total - sold) / total if total > 0 else 0.0
+        self.expected_sales = min(total, capacity)
+        if total > 0 and sold > 0:
+            per_cell = demand * (sold / total)
+            world.activity[:] += per_cell
+            world.illicit_demand[:] += demand
+            self.model.sales_value += sold * self.price
+        self.inventory -= sold
+        self.sold = sold
+        self.revenue += sold * self.price
+        self.cash += sold * self.price
+
+    # ------------------------------------------------------------------ predatory crimes
+    def extort_and_exploit(self, territory: np.ndarray) -> None:
+        """Take protection money from businesses and exploit vulnerable people in the territory."""
+        world, b = self.model.world, self.model.spec.behaviour.ocg
+        hold = np.where(territory, world.control_strength * (1.0 - world.community_resilience), 0.0)
+        extortion = b.extortion_rate * world.population / 1000.0 * hold
+        income = float(extortion.sum())
+        self.revenue += income
+        self.cash += income
+        vulnerable = world.population * world.exclusion * world.unemployment
+        victims_expected = b.exploitation_rate * vulnerable / 1000.0 * hold
+        new_exploited = self.model.rng.poisson(victims_expected)
+        extorted = self.model.rng.poisson(extortion / EXTORTION_PER_VICTIM)
+        for counts, kind in ((new_exploited, "exploitation"), (extorted, "extortion")):
+            xs, ys = np.nonzero(counts)
+            for x, y in zip(xs, ys, strict=True):
+                for _ in range(int(counts[x, y])):
+                    self.model.victimise(self, int(x), int(y), kind)
+
+    # -------------------------------------------------------------------------- payments
+    def pay(self, territory: np.ndarray) -> None:
+        """Wages, community 'services' (buying legitimacy) and the officials on the payroll."""
+        b = self.model.spec.behaviour.ocg
+        wages = b.wage * len(self.members)
+        services = b.services_share * max(0.0, self.revenue)
+        bribes = sum(o.bribe for o in self.payroll)
+        due = wages + services + bribes
+        self.unpaid = self.cash < due
+        paid = min(max(0.0, self.cash), due)
+        self.cash -= paid
+        self.costs += paid
+        if services > 0 and territory.any():
+            share = np.where(territory, self.model.world.population, 0.0)
+            self.model.services[:] += services * share / share.sum()
+        if self.unpaid:
+            self.cohesion = max(0.0, self.cohesion - 0.1)
+            for official in list(self.payroll):
+                official.end_corruption()
+
+    def offer_bribe(self) -> None:
+        """Buy protection where the group's people are most exposed to the police."""
+        b = self.model.spec.behaviour.ocg
+        budget = b.bribe_share * max(0.0, self.profit)
+        if budget <= 0:
+            return
+        officials = self.model.bribe_targets(self)
+        if not officials:
+            return
+        target = officials[0]
+        offer = budget
+        if target.consider_bribe(offer, self):
+            self.payroll.append(target)
+
+    def consume(self) -> None:
+        """Leaders and members spend part of the group's wealth (it is why they are in it)."""
+        rate = self.model.spec.behaviour.ocg.consumption_rate
+        reserve = 6.0 * self.model.spec.behaviour.ocg.wage * len(self.members)
+        self.cash -= rate * max(0.0, self.cash - reserve)
+        self.laundered -= rate * self.laundered
+
+    def launder(self) -> None:
+        """Move cash into laundered assets through a launderer, for a fee."""
+        launderer = self.enablers.get("launderer")
+        if launderer is None or self.cash <= 0:
+            return
+        reserve = 3.0 * self.model.spec.behaviour.ocg.wage * len(self.members)
+        amount = self.model.spec.behaviour.ocg.launder_share * max(0.0, self.cash - reserve)
+        if amount <= 0:
+            return
+        fee = launderer.fee_rate * amount
+        self.cash -= amount
+        self.laundered += amount - fee
+        self.costs += fee
+        launderer.serve(self, amount)
+
+    # ----------------------------------------------------------------------- recruiting
+    def recruit(self, territory: np.ndarray) -> int:
+        """Recruit toward the workforce the market needs, from youths at risk in the territory."""
+        world, b = self.model.world, self.model.spec.behaviour
+        cells = int(territory.sum())
+        vacancies = self.desired_members(cells) - len(self.members)
+        affordable = int(self.cash / max(1e-9, 3.0 * b.ocg.wage)) - len(self.members)
+        wanted = min(vacancies, affordable)
+        if wanted <= 0 or cells == 0:
+            return 0
+        rate = np.where(territory, self.model.recruitment_pool() * world.control_strength, 0.0)
+        expected = float(rate.sum())
+        recruits = min(wanted, int(self.model.rng.poisson(expected)))
+        if recruits <= 0:
+            return 0
+        flat = self.model.rng.choice(rate.size, size=recruits, p=(rate / expected).ravel())
+        for index in flat:
+            x, y = divmod(int(index), world.height)
+            Member(self.model, self, Role.SOLDIER, world.cell(x, y))
+        return recruits
+
+    def organise(self) -> None:
+        """Keep a chain of command: about one lieutenant per ten members."""
+        free = [m for m in self.members if m.free]
+        lieutenants = [m for m in free if m.role is Role.LIEUTENANT]
+        wanted = max(1, len(free) // 10)
+        if len(lieutenants) < wanted:
+            soldiers = sorted(
+                (m for m in free if m.role is Role.SOLDIER), key=lambda m: -m.experience
+            )
+            for m in soldiers[: wanted - len(lieutenants)]:
+                m.role = Role.LIEUTENANT
+
+    def deploy(self, territory: np.ndarray) -> None:
+        """Dealers go where buyers are: members outside the territory (and a few others) move."""
+        world = self.model.world
+        weights = np.where(territory, world.illicit_demand + 1e-6, 0.0).ravel()
+        total = weights.sum()
+        if total <= 0:
+            return
+        hub_cell = world.cell(*self.hub)
+        movers = []
+        for m in self.members:
+            if m.role is Role.LEADER:
+                if m.cell is not hub_cell:
+                    m.cell = hub_cell
+                continue
+            x, y = m.cell.coordinate
+            if not territory[x, y] or self.model.rng.random() < 0.1:
+                movers.append(m)
+        if not movers:
+            return
+        targets = self.model.rng.choice(weights.size, size=len(movers), p=weights / total)
+        for m, index in zip(movers, targets, strict=True):
+            m.cell = world.cell(*divmod(int(index), world.height))
+
+    # ------------------------------------------------------------------------ territory
+    def expand(self, territory: np.ndarray) -> None:
+        """Weigh frontier cells by expected gain against enforcement and fighting risk."""
+        model, world, b = self.model, self.model.world, self.model.spec.behaviour
+        free = sum(1 for m in self.members if m.free)
+        cells = int(territory.sum())
+        spare = free - (cells + 1) * b.ocg.members_per_cell
+        if spare < 0 or b.ocg.expansion_attempts == 0:
+            return
+        frontier = model.dilate(territory) & ~territory
+        xs, ys = np.nonzero(frontier)
+        if xs.size == 0:
+            return
+        holding = b.ocg.members_per_cell * b.ocg.wage
+        gain = b.ocg.expansion_horizon * self.cell_values(xs, ys)
+        detection = model.detection_hazard(world.enforcement[xs, ys], world.reporting[xs, ys])
+        member_value = MEMBER_VALUE_MONTHS * b.ocg.wage
+        enforcement_loss = b.ocg.expansion_horizon * b.ocg.members_per_cell * detection * member_value
+        owner = world.control[xs, ys]
+        rival = owner >= 0
+        own_strength = self.strength()
+        defence = np.array(
+            [model.group_strength(int(g)) for g in owner[rival]], dtype=float
+        ) * 1.5 * world.control_strength[xs[rival], ys[rival]]
+        win = np.ones(xs.size)
+        win[rival] = own_strength / (own_strength + defence + 1e-9)
+        fight_cost = np.zeros(xs.size)
+        fight_cost[rival] = b.ocg.contest_cost * (1.0 + world.control_strength[xs[rival], ys[rival]])
+        score = win * gain - b.ocg.risk_aversion * (enforcement_loss + fight_cost)
+        limit = min(b.ocg.expansion_attempts, int(spare // b.ocg.members_per_cell) + 1)
+        stake = b.ocg.expansion_horizon * holding
+        chosen = choose_with_outside_option(score, b.ocg.rationality, limit, model.rng, stake)
+        for i in chosen:
+            x, y = int(xs[i]), int(ys[i])
+            if rival[i]:
+                if self.cash < b.ocg.contest_cost:
+                    continue
+                model.contest(self, x, y, float(win[i]))
+            else:
+                model.take_cell(self, x, y)
+
+    def cell_values(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Monthly net value of holding cells: retail margin plus extortion less the staff cost."""
+        world, b = self.model.world, self.model.spec.behaviour
+        base = world.population[xs, ys] * b.market.demand_per_capita
+        margin = max(0.0, self.price - self.unit_cost)
+        extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * 0.5
+        return margin * self.demand_at(self.price, base) + extortion - b.ocg.members_per_cell * b.ocg.wage
+
+    def retreat(self, territory: np.ndarray) -> None:
+        """Give up cells that do not pay, and those the group no longer has the people to hold."""
+        world, b = self.model.world, self.model.spec.behaviour.ocg
+        xs, ys = np.nonzero(territory)
+        if xs.size <= 1:
+            return
+        value = self.cell_values(xs, ys)
+        hub = (xs == self.hub[0]) & (ys == self.hub[1])
+        losing = np.nonzero(~hub)[0]
+        stake = b.expansion_horizon * b.members_per_cell * b.wage
+        give_up = choose_with_outside_option(
+            -b.expansion_horizon * value[losing], b.rationality, 1, self.model.rng, stake
+        )
+        drop = list(losing[give_up])
+        free = sum(1 for m in self.members if m.free)
+        excess = xs.size - len(drop) - max(1, int(free / b.members_per_cell))
+        if excess > 0:
+            ranked = [i for i in np.argsort(value * world.control_strength[xs, ys]) if not hub[i]]
+            drop += [i for i in ranked if i not in drop][:excess]
+        if drop:
+            world.control[xs[drop], ys[drop]] = -1
+            world.control_strength[xs[drop], ys[drop]] = 0.0
+
+    def relocate_hub(self, territory: np.ndarray) -> None:
+        """The market centre is the territory's richest cell."""
+        if not territory.any():
+            return
+        world = self.model.world
+        x, y = self.hub
+        if territory[x, y]:
+            return
+        values = np.where(territory, world.population, -1.0)
+        self.hub = tuple(int(v) for v in np.unravel_index(int(values.argmax()), values.shape))
+
+
+class RouteOptions:
+    """This step's least-cost routes from every entry point (shared by all groups)."""
+
+    def __init__(self, distance: np.ndarray, predecessors: np.ndarray, origins: list[int], wholesale: np.ndarray):
+        self.distance = distance
+        self.predecessors = predecessors
+        self.origins = origins
+        self.wholesale = wholesale
+
+    def path(self, option: int, target: int) -> np.ndarray:
+        return RouteGraph.path(self.predecessors[option], self.origins[option], target)

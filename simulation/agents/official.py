@@ -1,0 +1,92 @@
+"""Officials: police units that allocate effort, and public officials weighing bribes.
+
+PoliceUnit rule: spread the unit's effort over its precinct, part as patrol in proportion to
+population and state presence, part steered by intelligence toward last month's observed
+activity, violence and community reports.
+
+PublicOfficial rule: accept a bribe when its value, discounted by the risk of being caught,
+exceeds what integrity demands (``integrity * bribe_threshold``); a corrupt official protects
+the paying group in their community block until caught, unpaid, or the group is gone.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from mesa import Agent
+from mesa.discrete_space import CellAgent
+
+if TYPE_CHECKING:
+    from simulation.agents.ocg import OCG
+    from simulation.model import CriminalMarketModel
+
+
+class PoliceUnit(Agent):
+    """A police unit covering one precinct of a jurisdiction."""
+
+    model: CriminalMarketModel
+
+    def __init__(self, model: CriminalMarketModel, jurisdiction: int, precinct: np.ndarray, effort: float):
+        super().__init__(model)
+        self.jurisdiction = jurisdiction
+        self.precinct = precinct
+        self.effort = effort
+        self.arrests = 0
+
+    def allocate(self, activity: np.ndarray, violence: np.ndarray, reports: np.ndarray) -> np.ndarray:
+        """Effort per cell this month (zero outside the precinct)."""
+        world, b = self.model.world, self.model.spec.behaviour.policing
+        patrol = np.where(self.precinct, world.population * world.state_presence, 0.0)
+        signal = np.where(self.precinct, activity + 2.0 * violence + 3.0 * reports, 0.0)
+        if self.model.spec.strategy.enforcement_style == "heavy_handed":
+            signal = signal**1.5  # crackdowns concentrate on the visible hotspots
+        share = min(1.0, b.intelligence)
+        allocation = (1.0 - share) * patrol / max(patrol.sum(), 1e-9)
+        if signal.sum() > 0:
+            allocation = allocation + share * signal / signal.sum()
+        else:
+            allocation = allocation + share * patrol / max(patrol.sum(), 1e-9)
+        return self.effort * allocation
+
+
+class PublicOfficial(CellAgent):
+    """A public official or insider whose integrity is weighed against bribes."""
+
+    model: CriminalMarketModel
+
+    def __init__(self, model: CriminalMarketModel, block: int, integrity: float, cell) -> None:
+        super().__init__(model)
+        self.block = block
+        self.integrity = integrity
+        self.patron: OCG | None = None
+        self.bribe = 0.0
+        self.cell = cell
+
+    @property
+    def corrupt(self) -> bool:
+        return self.patron is not None
+
+    def consider_bribe(self, amount: float, group: OCG) -> bool:
+        """Accept when the risk-discounted bribe outweighs integrity."""
+        if self.corrupt:
+            return False
+        b = self.model.spec.behaviour.corruption
+        caught = min(1.0, b.detection_rate * self.model.modifiers.official_detection * 12.0)
+        temptation = amount / b.bribe_threshold * (1.0 - caught)
+        noise = float(self.model.rng.normal(0.0, 0.05))
+        if temptation > self.integrity + noise:
+            self.patron = group
+            self.bribe = amount
+            return True
+        return False
+
+    def end_corruption(self) -> None:
+        if self.patron is not None and self in self.patron.payroll:
+            self.patron.payroll.remove(self)
+        self.patron = None
+        self.bribe = 0.0
+
+    def caught_probability(self) -> float:
+        b = self.model.spec.behaviour.corruption
+        return min(1.0, b.detection_rate * self.model.modifiers.official_detection) if self.corrupt else 0.0

@@ -1,0 +1,5 @@
+"""The ``ocsim`` command line (Typer + Rich)."""
+
+from simulation.cli.app import app, main
+
+__all__ = ["app", "main"]

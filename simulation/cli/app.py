@@ -1,0 +1,267 @@
+"""The ``ocsim`` command line.
+
+Exit codes: 0 success; 1 a run failed (the others still ran and were stored); 2 bad input
+(scenario, ``--set``, ``--db`` or an option), reported before anything is simulated or written.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from simulation import runner
+from simulation.cli import format as fmt
+from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
+from simulation.scenario.loader import (
+    apply_overrides,
+    parse_override,
+    read_scenario_file,
+    validate_scenario,
+)
+from simulation.seeds import replication_seeds
+from simulation.storage import DatabaseURLError, ResultsStore, RunExistsError
+
+BAD_INPUT = 2
+RUN_FAILED = 1
+
+app = typer.Typer(
+    name="ocsim",
+    help="Agent-based simulation of criminal markets under organized-crime strategies.",
+    no_args_is_help=True,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        "-s",
+        metavar="PATH=VALUE",
+        help="Override a scenario setting, e.g. --set world.grid.width=60 (repeatable).",
+    ),
+]
+
+
+@dataclass
+class Outcome:
+    """What happened to one replication."""
+
+    replication: int
+    seed: int
+    run_id: int | None
+    status: str  # finished | failed | stored (already in the database)
+    error: str | None = None
+    wall_time: float | None = None
+
+
+# ------------------------------------------------------------------------------- input checks
+def _parse_overrides(texts: list[str] | None, steps: int | None) -> dict[str, Any]:
+    overrides = dict(parse_override(text) for text in texts or [])
+    if steps is not None:
+        overrides["steps"] = steps
+    return overrides
+
+
+def _load(path: Path, texts: list[str] | None, steps: int | None = None) -> Scenario:
+    """The validated scenario; messages name the flags as well as the file when flags apply."""
+    overrides = _parse_overrides(texts, steps)
+    raw = read_scenario_file(path)
+    flags = [f"--set {t}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])
+    source = f"{path} with {' '.join(flags)}" if flags else str(path)
+    return validate_scenario(apply_overrides(raw, overrides, source), source)
+
+
+def _bad_input(message: str) -> typer.Exit:
+    fmt.print_error(message)
+    return typer.Exit(BAD_INPUT)
+
+
+# ------------------------------------------------------------------------------------ running
+def _progress(quiet: bool) -> Progress:
+    """Steps x replications; on stderr so stdout keeps only results; plain lines without a TTY."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=fmt.stderr(),
+        disable=quiet,
+    )
+
+
+def _run_one(
+    store: ResultsStore,
+    scenario: Scenario,
+    source: Path,
+    replication: int,
+    seed: int,
+    force: bool,
+    advance: Any,
+) -> Outcome:
+    """begin -> simulate -> complete; any exception marks the run failed instead of stopping."""
+    config = resolved_config(scenario)
+    try:
+        run_id = store.begin_run(
+            config,
+            config_hash(config),
+            seed,
+            scenario.steps,
+            scenario.name,
+            scenario_source=str(source),
+            replication=replication,
+            replace=force,
+        )
+    except RunExistsError as exc:
+        advance(scenario.steps)
+        return Outcome(replication, seed, exc.run_id, "stored")
+    done = 0
+
+    def step_done(step: int, _total: int) -> None:
+        nonlocal done
+        advance(step - done)
+        done = step
+
+    try:
+        result = runner.run_scenario(scenario, seed=seed, steps=scenario.steps, progress=step_done)
+        store.complete_run(run_id, result)
+    except KeyboardInterrupt:
+        store.fail_run(run_id, "interrupted by the user", traceback.format_exc())
+        raise
+    except Exception as exc:
+        store.fail_run(run_id, exc, traceback.format_exc())
+        advance(scenario.steps - done)
+        return Outcome(replication, seed, run_id, "failed", f"{type(exc).__name__}: {exc}")
+    return Outcome(replication, seed, run_id, "finished", wall_time=result.wall_time)
+
+
+def _report_outcome(outcome: Outcome, quiet: bool) -> None:
+    where = f"replication {outcome.replication} (seed {outcome.seed}) run {outcome.run_id}"
+    if outcome.status == "failed":
+        fmt.print_error(f"{where} failed: {outcome.error}")
+        return
+    if quiet:
+        return
+    if outcome.status == "stored":
+        message = f"{where}: already in the database, not run again (use --force to re-run)"
+    else:
+        message = f"{where}: finished in {outcome.wall_time:.1f} s"
+    fmt.stderr().print(message, markup=False, soft_wrap=True)
+
+
+def _print_summary(store: ResultsStore, scenario: Scenario, outcomes: list[Outcome]) -> None:
+    ids = [o.run_id for o in outcomes if o.status in ("finished", "stored")]
+    summary = fmt.summarise(store.load_metrics(run_ids=ids)) if ids else None
+    if summary is not None and not summary.empty:
+        title = f"{scenario.name}: mean of the last {fmt.SUMMARY_WINDOW} months, {len(ids)} run(s)"
+        fmt.stdout().print(fmt.summary_table(summary, title))
+
+
+def _print_where(store: ResultsStore, outcomes: list[Outcome]) -> None:
+    def ids(status: str) -> str:
+        return fmt.id_list([o.run_id for o in outcomes if o.status == status])
+
+    out = fmt.stdout()
+    out.print(f"database: {store.display_url}", markup=False, soft_wrap=True)
+    out.print(f"runs written: {ids('finished')}", markup=False)
+    if any(o.status == "stored" for o in outcomes):
+        out.print(f"runs already stored: {ids('stored')}", markup=False)
+    if any(o.status == "failed" for o in outcomes):
+        out.print(f"runs failed: {ids('failed')} (error and traceback in table runs)", markup=False)
+
+
+# ----------------------------------------------------------------------------------- commands
+@app.command()
+def validate(
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="Scenario YAML files.", show_default=False)
+    ],
+    overrides: SetOption = None,
+) -> None:
+    """Check scenario files; print a one-line summary of each valid one."""
+    invalid = 0
+    for path in files:
+        try:
+            scenario = _load(path, overrides)
+        except ScenarioError as exc:
+            fmt.print_error(str(exc))
+            invalid += 1
+            continue
+        fmt.stdout().print(fmt.describe_scenario(path, scenario), markup=False, soft_wrap=True)
+    if invalid:
+        fmt.print_error(f"{invalid} of {len(files)} file(s) invalid")
+        raise typer.Exit(BAD_INPUT)
+
+
+@app.command()
+def run(
+    scenario: Annotated[
+        Path, typer.Argument(metavar="SCENARIO", help="Scenario YAML file.", show_default=False)
+    ],
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Months to simulate (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed of the replications.")] = 1,
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Runs with spawned seeds.")
+    ] = 1,
+    overrides: SetOption = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLAlchemy URL; default: $OCSIM_DB, else sqlite:///results/ocsim.sqlite.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Re-run replications already stored with the same settings."),
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
+) -> None:
+    """Simulate a scenario for one or more replications and store the results."""
+    try:
+        spec = _load(scenario, overrides, steps)
+    except ScenarioError as exc:
+        raise _bad_input(str(exc)) from None
+    try:
+        store = ResultsStore(db)
+    except DatabaseURLError as exc:
+        raise _bad_input(str(exc)) from None
+    seeds = replication_seeds(seed, replications)
+    with store, _progress(quiet) as progress:
+        task = progress.add_task(spec.name, total=spec.steps * replications)
+
+        def advance(n: int) -> None:
+            progress.advance(task, n)
+
+        outcomes = []
+        for replication, run_seed in enumerate(seeds):
+            progress.update(task, description=f"{spec.name} rep {replication + 1}/{replications}")
+            outcome = _run_one(store, spec, scenario, replication, run_seed, force, advance)
+            _report_outcome(outcome, quiet)
+            outcomes.append(outcome)
+        progress.stop()
+        if not quiet:
+            _print_summary(store, spec, outcomes)
+        _print_where(store, outcomes)
+    if any(o.status == "failed" for o in outcomes):
+        raise typer.Exit(RUN_FAILED)
+
+
+def main() -> None:
+    """Entry point of the ``ocsim`` script."""
+    app()

@@ -1,0 +1,108 @@
+"""How the CLI shows things: scenario one-liners, errors, the indicator summary table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from simulation.indicators import INDICATORS
+from simulation.scenario import Scenario
+
+SUMMARY_INDICATORS: tuple[str, ...] = (
+    "violence",
+    "ocg_revenue",
+    "ocg_members",
+    "active_ocgs",
+    "illicit_price",
+    "illicit_volume",
+    "new_victims",
+    "corrupt_officials",
+    "arrests",
+    "seizures_value",
+)
+SUMMARY_WINDOW = 12
+"""Steps (months) at the end of a run that the summary averages over."""
+
+_UNITS = {i.name: i.unit for i in INDICATORS}
+
+
+def stdout() -> Console:
+    """A console on the current stdout (looked up per call so test runners can capture it)."""
+    return Console(highlight=False)
+
+
+def stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def print_error(message: str) -> None:
+    """An error on stderr, printed literally (messages hold brackets Rich would read as markup)."""
+    stderr().print(Text(message, style="red"), soft_wrap=True)
+
+
+def describe_scenario(source: Path | str, scenario: Scenario) -> str:
+    """One line a user can check a scenario file against."""
+    world = scenario.world
+    jurisdictions = ", ".join(j.name for j in world.jurisdictions)
+    return (
+        f"ok  {source}: {scenario.name!r}, grid {world.grid.width}x{world.grid.height}, "
+        f"{len(world.jurisdictions)} jurisdictions ({jurisdictions}), "
+        f"{world.ocgs.count} groups, {scenario.steps} steps"
+    )
+
+
+def format_number(value: float) -> str:
+    """Readable at a glance: separators for big values, 2 decimals, 3 significant digits below 1."""
+    if value is None or not np.isfinite(value):
+        return "—"
+    magnitude = abs(value)
+    if magnitude >= 1000:
+        return f"{value:,.0f}"
+    if magnitude >= 100:
+        return f"{value:.1f}"
+    if magnitude >= 1 or magnitude == 0:
+        return f"{value:.2f}"
+    return f"{value:.3g}"
+
+
+def summarise(
+    wide: pd.DataFrame, indicators: Sequence[str] = SUMMARY_INDICATORS, window: int = SUMMARY_WINDOW
+) -> pd.DataFrame:
+    """Per indicator: mean and sd across runs of each run's mean over its last ``window`` steps."""
+    present = [name for name in indicators if name in wide.columns]
+    if wide.empty or not present:
+        return pd.DataFrame(columns=["indicator", "unit", "mean", "sd", "runs"])
+    last_step = wide.groupby("run_id")["step"].transform("max")
+    tail = wide[wide["step"] > last_step - window]
+    per_run = tail.groupby("run_id")[present].mean()
+    return pd.DataFrame(
+        {
+            "indicator": present,
+            "unit": [_UNITS.get(name, "") for name in present],
+            "mean": per_run.mean().to_numpy(),
+            "sd": per_run.std(ddof=1).to_numpy(),
+            "runs": len(per_run),
+        }
+    )
+
+
+def summary_table(summary: pd.DataFrame, title: str) -> Table:
+    """The summary as a Rich table; sd shows '—' when there is a single run."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("indicator")
+    table.add_column("mean", justify="right")
+    table.add_column("± sd", justify="right")
+    table.add_column("unit")
+    for row in summary.itertuples(index=False):
+        table.add_row(row.indicator, format_number(row.mean), format_number(row.sd), row.unit)
+    return table
+
+
+def id_list(ids: Sequence[int]) -> str:
+    return ", ".join(str(i) for i in ids) if ids else "none"

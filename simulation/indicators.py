@@ -1,0 +1,75 @@
+"""The indicators recorded every step, grouped by the Toolkit's results framework (section 8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Level = Literal["outcome", "output", "input"]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    level: Level
+    unit: str
+    description: str
+
+
+INDICATORS: tuple[Indicator, ...] = (
+    # outcome level
+    Indicator("violence", "outcome", "incidents/month", "violent incidents from turf contests"),
+    Indicator("homicides", "outcome", "deaths/month", "members killed in contests"),
+    Indicator("ocg_revenue", "outcome", "k/month", "drug sales plus extortion income of all groups"),
+    Indicator("ocg_profit", "outcome", "k/month", "revenue less sourcing, transport, wages, bribes, fees"),
+    Indicator("criminal_assets", "outcome", "k", "cash plus laundered assets held by groups"),
+    Indicator("active_ocgs", "outcome", "groups", "groups with at least one free member"),
+    Indicator("ocg_members", "outcome", "persons", "members at liberty"),
+    Indicator("recruits", "outcome", "persons/month", "new members recruited"),
+    Indicator("exits", "outcome", "persons/month", "members who left crime"),
+    Indicator("recidivism_rate", "outcome", "share", "released prisoners who rejoined, last 24 months"),
+    Indicator("victims_current", "outcome", "persons", "victims not yet recovered"),
+    Indicator("new_victims", "outcome", "persons/month", "people newly victimised (incl. again)"),
+    Indicator("victims_assisted", "outcome", "persons", "victims currently receiving support"),
+    Indicator("victims_compensated", "outcome", "persons/month", "victims compensated"),
+    Indicator("corrupt_officials", "outcome", "persons", "officials taking bribes"),
+    Indicator("community_resilience", "outcome", "index 0-1", "population-weighted resilience"),
+    Indicator("ocg_legitimacy", "outcome", "index 0-1", "population-weighted perceived legitimacy"),
+    Indicator("illicit_price", "outcome", "k/unit", "volume-weighted retail price"),
+    Indicator("illicit_volume", "outcome", "units/month", "units sold at retail"),
+    Indicator("controlled_cells", "outcome", "cells", "cells under some group's control"),
+    # output level
+    Indicator("arrests", "output", "persons/month", "members arrested"),
+    Indicator("leaders_arrested", "output", "persons/month", "group leaders arrested"),
+    Indicator("seizures_value", "output", "k/month", "wholesale value of goods seized"),
+    Indicator("seizures_volume", "output", "units/month", "units seized"),
+    Indicator("assets_confiscated", "output", "k/month", "cash and assets confiscated"),
+    Indicator("prosecutions", "output", "cases/month", "arrests brought to court"),
+    Indicator("convictions", "output", "cases/month", "prosecutions ending in prison"),
+    Indicator("enablers_disrupted", "output", "enablers/month", "enablers detected and removed"),
+    Indicator("rescues", "output", "persons/month", "victims identified and rescued"),
+    Indicator("community_reports", "output", "reports/month", "reports from communities to police"),
+    Indicator("cross_border_operations", "output", "operations/month", "joint operations"),
+    Indicator("officials_removed", "output", "persons/month", "corrupt officials caught"),
+    # input level
+    Indicator("spend_prevent", "input", "k/month", "spending on PREVENT levers"),
+    Indicator("spend_pursue", "input", "k/month", "spending on PURSUE levers"),
+    Indicator("spend_protect", "input", "k/month", "spending on PROTECT levers"),
+    Indicator("spend_promote", "input", "k/month", "spending on PROMOTE levers"),
+    Indicator("enforcement_effort", "input", "effort units", "police effort deployed"),
+)
+
+INDICATOR_NAMES: tuple[str, ...] = tuple(i.name for i in INDICATORS)
+
+SNAPSHOT_LAYERS: tuple[str, ...] = (
+    "activity",
+    "control",
+    "control_strength",
+    "violence",
+    "enforcement",
+    "victimisation",
+    "jurisdiction",
+    "population",
+    "ocg_legitimacy",
+)
+"""Layers kept in spatial snapshots (``control`` holds a group id, -1 where no group rules)."""

@@ -1,0 +1,151 @@
+"""Read scenario files, apply dotted-path overrides, and turn every mistake into a clear message."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from simulation.scenario.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used: names the source, the field and what is allowed."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(problems))
+
+    def __str__(self) -> str:
+        lines = [f"invalid scenario {self.source}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``PATH=VALUE``; the value is read as YAML so numbers, booleans and mappings work."""
+    if "=" not in text:
+        raise ScenarioError("--set", [f"{text!r} is not PATH=VALUE (e.g. world.grid.width=60)"])
+    path, _, raw = text.partition("=")
+    path = path.strip()
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ScenarioError("--set", [f"{path}: value {raw!r} is not valid YAML ({exc})"]) from exc
+    return path, value
+
+
+def _schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
+    """Whether a dotted path names a field of the schema (mappings such as zones accept any key)."""
+    current: Any = model
+    for i, part in enumerate(parts):
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(part)
+            if field is None:
+                return False
+            current = field.annotation
+            continue
+        origin = getattr(current, "__origin__", None)
+        if origin is dict:
+            return True  # free-form mapping keys (zones); the value is validated after merge
+        return i == len(parts)  # a scalar or list field cannot be entered further
+    return True
+
+
+def _unwrap_optional(annotation: Any) -> Any:
+    args = getattr(annotation, "__args__", None)
+    if args and type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return annotation
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Return a copy of ``raw`` with each dotted path set; unknown paths are errors."""
+    merged = copy.deepcopy(raw)
+    problems = []
+    for path, value in overrides.items():
+        parts = [p for p in path.split(".") if p]
+        if not parts or not _schema_has_path(Scenario, parts):
+            problems.append(f"{path}: no such setting in the scenario schema")
+            continue
+        node = merged
+        for part in parts[:-1]:
+            child = node.get(part)
+            if not isinstance(child, dict):
+                child = {}
+                node[part] = child
+            node = child
+        node[parts[-1]] = copy.deepcopy(value)
+    if problems:
+        raise ScenarioError(source, problems)
+    return merged
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    location = ".".join(str(p) for p in error["loc"] if not str(p).endswith("Zone"))
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown field (check spelling; see docs/ODD.md for the allowed settings)"
+    given = error.get("input")
+    shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
+    return f"{location or '<top level>'}: {message}{shown}"
+
+
+def validate_scenario(raw: Any, source: str) -> Scenario:
+    """Validate a parsed mapping into a Scenario or raise ScenarioError naming each bad field."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(source, ["the file must hold a mapping of sections (world, behaviour, ...)"])
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems = list(dict.fromkeys(_describe(e) for e in exc.errors()))
+        raise ScenarioError(source, problems) from None
+
+
+def read_scenario_file(path: str | Path) -> dict[str, Any]:
+    """Parse a YAML scenario file, with file-level problems reported against the path."""
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(str(path), ["file not found"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ScenarioError(str(path), [f"not valid YAML: {exc}"]) from None
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ScenarioError(str(path), ["the file must hold a mapping of sections (world, ...)"])
+    return raw
+
+
+def load_scenario(
+    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
+    """Load and validate a scenario file (or the defaults when ``path`` is None), with overrides."""
+    source = str(path) if path is not None else "<defaults>"
+    raw = read_scenario_file(path) if path is not None else {}
+    if overrides:
+        raw = apply_overrides(raw, overrides, source)
+    return validate_scenario(raw, source)
+
+
+def resolved_config(scenario: Scenario) -> dict[str, Any]:
+    """The fully resolved configuration (every default filled in), JSON-ready."""
+    return scenario.model_dump(mode="json")
+
+
+def config_hash(config: Mapping[str, Any]) -> str:
+    """Stable hash of a resolved configuration, for run identity."""
+    text = json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:20]

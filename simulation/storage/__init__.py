@@ -1,0 +1,38 @@
+"""Results database: runs, per-step metrics and spatial snapshots (SQLAlchemy Core, no Mesa)."""
+
+from simulation.storage.database import (
+    DEFAULT_URL,
+    ENV_VAR,
+    DatabaseURLError,
+    mask_password,
+    open_engine,
+    resolve_db_url,
+)
+from simulation.storage.schema import metadata, metrics, runs, snapshots
+from simulation.storage.store import (
+    ResultsStore,
+    RunExistsError,
+    load_metrics,
+    load_runs,
+    load_snapshots,
+    make_run_key,
+)
+
+__all__ = [
+    "DEFAULT_URL",
+    "ENV_VAR",
+    "DatabaseURLError",
+    "ResultsStore",
+    "RunExistsError",
+    "load_metrics",
+    "load_runs",
+    "load_snapshots",
+    "make_run_key",
+    "mask_password",
+    "metadata",
+    "metrics",
+    "open_engine",
+    "resolve_db_url",
+    "runs",
+    "snapshots",
+]

@@ -1,0 +1,133 @@
+"""Policing: effort allocation, detection, arrests, prosecution, prison and confiscation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from simulation.agents.member import Role
+
+if TYPE_CHECKING:
+    from simulation.agents.member import Member
+    from simulation.agents.ocg import OCG
+    from simulation.model import CriminalMarketModel
+
+SENTENCE_FACTOR = {Role.LEADER: 2.0, Role.LIEUTENANT: 1.5, Role.SOLDIER: 1.0}
+
+
+def detection_hazard(model: CriminalMarketModel, effort: np.ndarray, reporting: np.ndarray) -> np.ndarray:
+    """Monthly chance that police effort in a cell detects one exposed member."""
+    b = model.spec.behaviour.policing
+    rate = b.detection_rate * (0.5 + b.intelligence) * effort * (1.0 + b.report_weight * reporting)
+    return 1.0 - np.exp(-rate * model.modifiers.detection)
+
+
+def seizure_hazard(model: CriminalMarketModel, group: OCG, path: np.ndarray) -> np.ndarray:
+    """Per-cell chance a consignment on ``path`` is seized (protection and concealment cut it)."""
+    world, b = model.world, model.spec.behaviour
+    effort = world.enforcement.ravel()[path]
+    hazard = 1.0 - np.exp(-b.policing.interdiction_rate * effort * model.modifiers.interdiction)
+    protection = model.protection_of(group).ravel()[path] if group is not None else 0.0
+    concealment = b.enabler.concealment if "transporter" in group.enablers else 0.0
+    return hazard * (1.0 - protection) * (1.0 - concealment)
+
+
+def allocate_effort(model: CriminalMarketModel) -> None:
+    """Every police unit decides where its officers go this month."""
+    world = model.world
+    activity, violence, reports = (
+        model.last_activity,
+        model.last_violence,
+        model.last_reports,
+    )
+    effort = np.zeros_like(world.enforcement)
+    for unit in model.police_units:
+        effort += unit.allocate(activity, violence, reports)
+    world.enforcement[:] = effort
+
+
+def arrest_members(model: CriminalMarketModel) -> None:
+    """Detection of members where they are; arrested members go to court."""
+    world, b = model.world, model.spec.behaviour
+    hazard_map = detection_hazard(model, world.enforcement, world.reporting)
+    insulation = {
+        Role.LEADER: b.member.leader_insulation * model.modifiers.insulation,
+        Role.LIEUTENANT: b.member.lieutenant_insulation * model.modifiers.insulation,
+        Role.SOLDIER: 0.0,
+    }
+    for group in list(model.groups):
+        free = [m for m in group.members if m.free]
+        if not free:
+            continue
+        coords = np.array([m.cell.coordinate for m in free])
+        hazard = hazard_map[coords[:, 0], coords[:, 1]]
+        protection = model.protection_of(group)[coords[:, 0], coords[:, 1]]
+        cover = b.enabler.cover if "forger" in group.enablers else 0.0
+        shield = np.array([insulation[m.role] for m in free])
+        hazard = hazard * (1.0 - protection) * (1.0 - cover) * (1.0 - np.minimum(shield, 1.0))
+        caught = np.nonzero(model.rng.random(len(free)) < hazard)[0]
+        places = {int(world.jurisdiction[tuple(coords[i])]) for i in caught}
+        for i in caught:
+            prosecute(model, free[i], group)
+        cross_border_pursuit(model, group, places)
+
+
+def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
+    """An arrest goes to court; conviction sends the member to prison and triggers confiscation."""
+    b = model.spec.behaviour.policing
+    model.counters["arrests"] += 1
+    if member.role is Role.LEADER:
+        model.counters["leaders_arrested"] += 1
+    x, y = member.cell.coordinate
+    evidence = 0.6 + 0.4 * float(model.world.reporting[x, y])
+    if model.rng.random() >= evidence:
+        return
+    model.counters["prosecutions"] += 1
+    conviction = min(0.95, b.conviction_rate + b.witness_weight * model.witnesses_against(group))
+    if model.rng.random() >= conviction:
+        return
+    model.counters["convictions"] += 1
+    months = int(model.rng.poisson(model.spec.behaviour.member.sentence_months * SENTENCE_FACTOR[member.role]))
+    if member.role in (Role.LEADER, Role.LIEUTENANT):
+        confiscate(model, group)
+    member.imprison(months)
+    model.prisoners.append(member)
+
+
+def confiscate(model: CriminalMarketModel, group: OCG) -> None:
+    """Financial investigation after a senior conviction: cash is exposed, laundered money less so."""
+    rate = model.spec.behaviour.policing.confiscation_rate * model.modifiers.confiscation
+    taken = rate * max(0.0, group.cash) + 0.2 * rate * group.laundered
+    group.cash -= rate * max(0.0, group.cash)
+    group.laundered -= 0.2 * rate * group.laundered
+    model.counters["assets_confiscated"] += taken
+    model.victim_fund += 0.2 * taken
+
+
+def cross_border_pursuit(model: CriminalMarketModel, group: OCG, arrest_places: set[int]) -> None:
+    """Arrests lead investigators to the leader; across the border that takes a joint operation."""
+    leader = group.leader
+    if not arrest_places or leader is None or not leader.free:
+        return
+    x, y = leader.cell.coordinate
+    if int(model.world.jurisdiction[x, y]) in arrest_places:
+        return
+    b = model.spec.behaviour.policing
+    if model.rng.random() < min(1.0, b.cooperation * model.modifiers.cooperation):
+        model.counters["cross_border_operations"] += 1
+        effort = float(model.world.enforcement[x, y]) + model.mean_effort
+        chance = float(detection_hazard(model, np.array(effort), np.array(1.0)))
+        if model.rng.random() < chance * (1.0 - model.spec.behaviour.member.leader_insulation / 2):
+            prosecute(model, leader, group)
+
+
+def serve_sentences(model: CriminalMarketModel) -> None:
+    """Prisoners count down; on release each decides whether to go back to crime."""
+    still_inside = []
+    for member in model.prisoners:
+        if not member.serve():
+            still_inside.append(member)
+            continue
+        model.release(member)
+    model.prisoners = still_inside
