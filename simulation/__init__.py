@@ -6,11 +6,31 @@ Public API::
     result = run_scenario(scenario, seed=1)
     result.metrics      # pandas DataFrame, one row per step
     result.snapshots    # step -> layer -> 2-D array [x, y]
+    load_metrics("sqlite:///results/ocsim.sqlite")   # stored runs as a tidy DataFrame
+
+Names are imported on first use, so ``import simulation.storage`` does not load the model.
 """
 
-from simulation.runner import RunResult, run_scenario
-from simulation.scenario import Scenario, ScenarioError, load_scenario
+from importlib import import_module
+from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["RunResult", "Scenario", "ScenarioError", "__version__", "load_scenario", "run_scenario"]
+_EXPORTS = {
+    "RunResult": "simulation.runner",
+    "run_scenario": "simulation.runner",
+    "Scenario": "simulation.scenario",
+    "ScenarioError": "simulation.scenario",
+    "load_scenario": "simulation.scenario",
+    "load_metrics": "simulation.storage",
+    "load_runs": "simulation.storage",
+    "load_snapshots": "simulation.storage",
+}
+
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'simulation' has no attribute {name!r}")

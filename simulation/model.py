@@ -61,7 +61,8 @@ class CriminalMarketModel(mesa.Model):
         self._no_protection = np.zeros((self.world.width, self.world.height))
         self.groups: list[OCG] = []
         self.group_by_gid: dict[int, OCG] = {}
-        self._next_gid = 0
+        self.next_gid = 0
+        self.testimonies: list[tuple[int, int]] = []
         self.prisoners: list[Member] = []
         self.victims: list[Victim] = []
         self.enablers: list[Enabler] = []
@@ -91,8 +92,7 @@ class CriminalMarketModel(mesa.Model):
         state = w.block_mean(w.state_presence, pop)
         unemp = w.block_mean(w.unemployment, pop)
         self.communities = [
-            Community(self, b, float(excl[b]), float(state[b]), float(unemp[b]))
-            for b in range(w.n_blocks)
+            Community(self, b, float(excl[b]), float(state[b]), float(unemp[b])) for b in range(w.n_blocks)
         ]
 
     def _block_centre_cell(self, block: int):
@@ -154,11 +154,17 @@ class CriminalMarketModel(mesa.Model):
         for i in range(size - 1):
             role = Role.LIEUTENANT if i < max(1, size // 10) else Role.SOLDIER
             flat = int(self.rng.choice(cells, p=weights / weights.sum()))
-            Member(self, group, role, w.cell(*divmod(flat, w.height)), experience=int(self.rng.integers(0, 72)))
+            Member(
+                self,
+                group,
+                role,
+                w.cell(*divmod(flat, w.height)),
+                experience=int(self.rng.integers(0, 72)),
+            )
 
     def new_group(self, hub: tuple[int, int], cash: float) -> OCG:
-        group = OCG(self, self._next_gid, hub, cash)
-        self._next_gid += 1
+        group = OCG(self, self.next_gid, hub, cash)
+        self.next_gid += 1
         self.groups.append(group)
         self.group_by_gid[group.gid] = group
         return group
@@ -199,9 +205,6 @@ class CriminalMarketModel(mesa.Model):
     def seizure_hazard(self, group: OCG, path: np.ndarray) -> np.ndarray:
         return policing.seizure_hazard(self, group, path)
 
-    def group_strength(self, gid: int) -> float:
-        return conflict.group_strength(self, gid)
-
     def protection_of(self, group: OCG) -> np.ndarray:
         """Per-cell share of police risk removed for ``group`` by the officials it pays."""
         if not group.payroll:
@@ -231,10 +234,9 @@ class CriminalMarketModel(mesa.Model):
         """Honest officials where the group's people face the most police effort, most exposed first."""
         w = self.world
         exposure = np.zeros(w.n_blocks)
-        for m in group.members:
-            if m.free:
-                x, y = m.cell.coordinate
-                exposure[w.block[x, y]] += 1.0 + w.enforcement[x, y]
+        if group.members:
+            xs, ys = group.member_coordinates()
+            exposure = np.bincount(w.block[xs, ys], weights=1.0 + w.enforcement[xs, ys], minlength=w.n_blocks)
         candidates = [o for o in self.officials if not o.corrupt and exposure[o.block] > 0]
         return sorted(candidates, key=lambda o: -exposure[o.block])
 
@@ -293,10 +295,10 @@ class CriminalMarketModel(mesa.Model):
         self.counters = dict.fromkeys(COUNTERS, 0.0)
         self.victim_fund += self.spec.behaviour.victim.compensation_fund
         self._pool = None
+        self.testimonies = [(gid, until) for gid, until in self.testimonies if until > self.steps]
         self._witnesses: dict[int, int] = {}
-        for v in self.victims:
-            if v.witness and v.group is not None:
-                self._witnesses[v.group.gid] = self._witnesses.get(v.group.gid, 0) + 1
+        for gid, _ in self.testimonies:
+            self._witnesses[gid] = self._witnesses.get(gid, 0) + 1
         for e in self.enablers:
             e.handled.clear()
 
@@ -314,7 +316,7 @@ class CriminalMarketModel(mesa.Model):
         group.reset_accounts()
         territory = group.territory()
         group.relocate_hub(territory)
-        free = sum(1 for m in group.members if m.free)
+        free = len(group.members)
         group.set_price()
         group.smuggle(routes)
         group.sell(territory, free)
@@ -348,13 +350,16 @@ class CriminalMarketModel(mesa.Model):
     def _member_exits(self) -> None:
         w, b = self.world, self.spec.behaviour.member
         for group in list(self.groups):
-            free = [m for m in group.members if m.free and m.role is not Role.LEADER]
+            free = [m for m in group.members if m.role is not Role.LEADER]
             if not free:
                 continue
             coords = np.array([m.cell.coordinate for m in free])
             hazard = exit_hazard(
-                b.exit_rate, group.cohesion, w.unemployment[coords[:, 0], coords[:, 1]],
-                group.unpaid, self.modifiers.exit,
+                b.exit_rate,
+                group.cohesion,
+                w.unemployment[coords[:, 0], coords[:, 1]],
+                group.unpaid,
+                self.modifiers.exit,
             )
             for i in np.nonzero(self.rng.random(len(free)) < hazard)[0]:
                 free[i].die_or_exit()
@@ -393,7 +398,7 @@ class CriminalMarketModel(mesa.Model):
         """Held cells firm up toward the holder's cohesion; police pressure erodes them."""
         w = self.world
         held = w.control >= 0
-        cohesion = np.zeros(self._next_gid)
+        cohesion = np.zeros(self.next_gid)
         for g in self.groups:
             cohesion[g.gid] = g.cohesion
         target = np.where(held, cohesion[np.maximum(w.control, 0)], 0.0)
@@ -486,7 +491,7 @@ class CriminalMarketModel(mesa.Model):
         w, c = self.world, self.counters
         pop = w.population
         volume = sum(g.sold for g in self.groups)
-        members_free = sum(1 for g in self.groups for m in g.members if m.free)
+        members_free = sum(len(g.members) for g in self.groups)
         self._recidivism.append((c["released"], c["reoffended"]))
         released = sum(r for r, _ in self._recidivism)
         states = [v.state for v in self.victims]
@@ -510,9 +515,9 @@ class CriminalMarketModel(mesa.Model):
             "corrupt_officials": float(sum(o.corrupt for o in self.officials)),
             "community_resilience": float((w.community_resilience * pop).sum() / pop.sum()),
             "ocg_legitimacy": float((w.ocg_legitimacy * pop).sum() / pop.sum()),
-            "illicit_price": (self.sales_value / volume) if volume > 0 else float(
-                np.mean([g.price for g in self.groups]) if self.groups else 0.0
-            ),
+            "illicit_price": (self.sales_value / volume)
+            if volume > 0
+            else float(np.mean([g.price for g in self.groups]) if self.groups else 0.0),
             "illicit_volume": float(volume),
             "controlled_cells": float((w.control >= 0).sum()),
             "arrests": c["arrests"],

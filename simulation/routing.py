@@ -40,14 +40,10 @@ class RouteGraph:
         )
         self._indptr = np.searchsorted(self.sources, np.arange(width * height + 1))
 
-    def shortest(
-        self, cell_cost: np.ndarray, origins: list[int]
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def shortest(self, cell_cost: np.ndarray, origins: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """Distances and predecessors from each origin (flat cell index) under ``cell_cost``."""
         weights = cell_cost.ravel()[self.targets] * self.lengths + 1e-9
-        graph = csr_matrix(
-            (weights, self.targets, self._indptr), shape=(self.width * self.height,) * 2
-        )
+        graph = csr_matrix((weights, self.targets, self._indptr), shape=(self.width * self.height,) * 2)
         dist, pred = dijkstra(graph, directed=True, indices=origins, return_predecessors=True)
         return dist, pred
 

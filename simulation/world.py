@@ -51,29 +51,21 @@ class World:
         self.spec = spec
         self.width = spec.grid.width
         self.height = spec.grid.height
-        self.grid = OrthogonalMooreGrid(
-            (self.width, self.height), torus=False, random=python_random
-        )
+        self.grid = OrthogonalMooreGrid((self.width, self.height), torus=False, random=python_random)
         self.layers: dict[str, np.ndarray] = {}
         for name in LAYERS_FLOAT:
             self.layers[name] = self.grid.create_property_layer(name, 0.0, float).data
         for name in LAYERS_INT:
             self.layers[name] = self.grid.create_property_layer(name, 0, int).data
+        for name, data in self.layers.items():
+            setattr(self, name, data)  # fixed views: layers are updated in place, never rebound
         self.layers["control"][:] = -1
-        self.xs, self.ys = np.meshgrid(
-            np.arange(self.width), np.arange(self.height), indexing="ij"
-        )
+        self.xs, self.ys = np.meshgrid(np.arange(self.width), np.arange(self.height), indexing="ij")
         self.jurisdiction_names = [j.name for j in spec.jurisdictions]
         self.border_x = self._draw_borders(rng)
         self._generate_geography(rng)
         self.entry_points = self._place_entry_points(rng)
         self._assign_blocks()
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        layers = self.__dict__.get("layers")
-        if layers is not None and name in layers:
-            return layers[name]
-        raise AttributeError(name)
 
     # ----------------------------------------------------------------------- generation
     def _draw_borders(self, rng: np.random.Generator) -> np.ndarray:

@@ -38,7 +38,14 @@ class Community(Agent):
 
     model: CriminalMarketModel
 
-    def __init__(self, model: CriminalMarketModel, block: int, exclusion: float, state: float, unemployment: float):
+    def __init__(
+        self,
+        model: CriminalMarketModel,
+        block: int,
+        exclusion: float,
+        state: float,
+        unemployment: float,
+    ):
         super().__init__(model)
         self.block = block
         self.exclusion = exclusion
@@ -53,7 +60,9 @@ class Community(Agent):
         self.reporting = self._reporting()
 
     def _resilience_target(self) -> float:
-        return float(np.clip(0.25 + 0.5 * self.trust - 0.3 * self.grievance - 0.2 * self.legitimacy, 0.0, 1.0))
+        return float(
+            np.clip(0.25 + 0.5 * self.trust - 0.3 * self.grievance - 0.2 * self.legitimacy, 0.0, 1.0)
+        )
 
     def _youth_risk(self) -> float:
         return float(np.clip(0.5 * self.grievance + 0.5 * (1.0 - self.resilience), 0.0, 1.0))
@@ -69,8 +78,11 @@ class Community(Agent):
         self.fear = float(1.0 - np.exp(-2.0 * b.violence_weight * seen.violence))
         abuse = b.enforcement_weight * seen.enforcement if heavy else 0.0
         legitimacy_target = (
-            0.4 * self.exclusion * (1.0 - self.state_presence) + 0.05
-            + b.services_weight * seen.services - 0.5 * harm + 2.0 * abuse
+            0.4 * self.exclusion * (1.0 - self.state_presence)
+            + 0.05
+            + b.services_weight * seen.services
+            - 0.5 * harm
+            + 2.0 * abuse
         )
         trust_target = self.state_presence * (1.0 - 0.5 * seen.corruption) - 2.0 * abuse
         grievance_target = 0.5 * self.exclusion + self.unemployment + harm + 2.0 * abuse

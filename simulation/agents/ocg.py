@@ -10,7 +10,8 @@ needs, and expands into or contests neighbouring cells when the expected gain be
 Attributes: ``gid`` (group id on the control layer), ``members``, ``leader``, ``cash`` and
 ``laundered`` (k), ``cohesion`` (0-1), ``price`` (k/unit), ``loss_rate`` (expected share of a
 shipment seized, learnt), ``hub`` (market centre cell), ``enablers`` (kind -> Enabler),
-``payroll`` (corrupt officials paid monthly).
+``payroll`` (corrupt officials paid monthly). ``members`` holds only members at liberty:
+prisoners are kept by the model until released.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ MEMBER_VALUE_MONTHS = 12.0
 """A lost member is valued at this many months of wages when a group weighs arrest risk."""
 EXTORTION_PER_VICTIM = 10.0
 """k of protection money a month taken from one victimised business."""
+REDEPLOY_SHARE = 0.1
+"""Share of members who move to a new selling spot in a month even when theirs is still held."""
 WORKFORCE_SLACK = 1.25
 """Groups staff a quarter above what their territory and sales need, to be able to grow."""
 
@@ -80,7 +83,17 @@ class OCG(Agent):
 
     @property
     def active(self) -> bool:
-        return any(m.free for m in self.members)
+        return bool(self.members)
+
+    def earn(self, amount: float) -> None:
+        """Income from crimes other than retail (exploitation of victims)."""
+        self.cash += amount
+        self.revenue += amount
+
+    def member_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
+        """x and y arrays of where the members are."""
+        coords = np.array([m.cell.coordinate for m in self.members], dtype=int).reshape(-1, 2)
+        return coords[:, 0], coords[:, 1]
 
     def territory(self) -> np.ndarray:
         return self.model.world.control == self.gid
@@ -115,14 +128,8 @@ class OCG(Agent):
         if not options.any():
             return
         rationality = self.model.spec.behaviour.ocg.rationality
-        utility = -np.where(options, total_cost, np.inf)
-        scale = max(1e-9, float(np.nanstd(total_cost[options])) or 1.0)
-        choice = int(
-            np.argmax(
-                np.where(options, rationality * utility / scale, -np.inf)
-                + self.model.rng.gumbel(size=utility.size)
-            )
-        )
+        utility = np.where(options, -rationality * total_cost / market.wholesale_price, -np.inf)
+        choice = int(np.argmax(utility + self.model.rng.gumbel(size=utility.size)))
         path = routes.path(choice, hub_index)
         self.route = path
         wholesale = routes.wholesale[choice]
@@ -275,13 +282,11 @@ class OCG(Agent):
 
     def organise(self) -> None:
         """Keep a chain of command: about one lieutenant per ten members."""
-        free = [m for m in self.members if m.free]
+        free = self.members
         lieutenants = [m for m in free if m.role is Role.LIEUTENANT]
         wanted = max(1, len(free) // 10)
         if len(lieutenants) < wanted:
-            soldiers = sorted(
-                (m for m in free if m.role is Role.SOLDIER), key=lambda m: -m.experience
-            )
+            soldiers = sorted((m for m in free if m.role is Role.SOLDIER), key=lambda m: -m.experience)
             for m in soldiers[: wanted - len(lieutenants)]:
                 m.role = Role.LIEUTENANT
 
@@ -292,16 +297,12 @@ class OCG(Agent):
         total = weights.sum()
         if total <= 0:
             return
-        hub_cell = world.cell(*self.hub)
-        movers = []
-        for m in self.members:
-            if m.role is Role.LEADER:
-                if m.cell is not hub_cell:
-                    m.cell = hub_cell
-                continue
-            x, y = m.cell.coordinate
-            if not territory[x, y] or self.model.rng.random() < 0.1:
-                movers.append(m)
+        if self.leader is not None:
+            self.leader.cell = world.cell(*self.hub)
+        xs, ys = self.member_coordinates()
+        restless = self.model.rng.random(xs.size) < REDEPLOY_SHARE
+        move = (~territory[xs, ys] | restless).nonzero()[0]
+        movers = [self.members[i] for i in move if self.members[i] is not self.leader]
         if not movers:
             return
         targets = self.model.rng.choice(weights.size, size=len(movers), p=weights / total)
@@ -312,7 +313,7 @@ class OCG(Agent):
     def expand(self, territory: np.ndarray) -> None:
         """Weigh frontier cells by expected gain against enforcement and fighting risk."""
         model, world, b = self.model, self.model.world, self.model.spec.behaviour
-        free = sum(1 for m in self.members if m.free)
+        free = len(self.members)
         cells = int(territory.sum())
         spare = free - (cells + 1) * b.ocg.members_per_cell
         if spare < 0 or b.ocg.expansion_attempts == 0:
@@ -329,9 +330,10 @@ class OCG(Agent):
         owner = world.control[xs, ys]
         rival = owner >= 0
         own_strength = self.strength()
-        defence = np.array(
-            [model.group_strength(int(g)) for g in owner[rival]], dtype=float
-        ) * 1.5 * world.control_strength[xs[rival], ys[rival]]
+        strengths = np.zeros(int(owner.max()) + 1)
+        for gid in np.unique(owner[rival]):
+            strengths[gid] = model.group_by_gid[int(gid)].strength()
+        defence = strengths[owner[rival]] * 1.5 * world.control_strength[xs[rival], ys[rival]]
         win = np.ones(xs.size)
         win[rival] = own_strength / (own_strength + defence + 1e-9)
         fight_cost = np.zeros(xs.size)
@@ -371,7 +373,7 @@ class OCG(Agent):
             -b.expansion_horizon * value[losing], b.rationality, 1, self.model.rng, stake
         )
         drop = list(losing[give_up])
-        free = sum(1 for m in self.members if m.free)
+        free = len(self.members)
         excess = xs.size - len(drop) - max(1, int(free / b.members_per_cell))
         if excess > 0:
             ranked = [i for i in np.argsort(value * world.control_strength[xs, ys]) if not hub[i]]
@@ -395,7 +397,13 @@ class OCG(Agent):
 class RouteOptions:
     """This step's least-cost routes from every entry point (shared by all groups)."""
 
-    def __init__(self, distance: np.ndarray, predecessors: np.ndarray, origins: list[int], wholesale: np.ndarray):
+    def __init__(
+        self,
+        distance: np.ndarray,
+        predecessors: np.ndarray,
+        origins: list[int],
+        wholesale: np.ndarray,
+    ):
         self.distance = distance
         self.predecessors = predecessors
         self.origins = origins

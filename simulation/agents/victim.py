@@ -6,7 +6,7 @@ reporting, or by coming forward) -> supported -> compensated (when the victims' 
 where they live. An identified victim may testify, which helps convict the group's members.
 
 Attributes: ``state``, ``kind`` (exploitation / extortion), ``group`` (who victimised them),
-``months_in_state``, ``witness`` (testifying), ``victimisations`` (how many times harmed).
+``since`` (step the current state began), ``victimisations`` (how many times harmed).
 """
 
 from __future__ import annotations
@@ -34,22 +34,21 @@ class Victim(CellAgent):
 
     model: CriminalMarketModel
 
-    def __init__(self, model: CriminalMarketModel, group: OCG, kind: str, cell) -> None:
+    def __init__(self, model: CriminalMarketModel, group: OCG, kind: str, cell, step: int) -> None:
         super().__init__(model)
         self.kind = kind
         self.group: OCG | None = group
         self.state = VictimState.VICTIMISED
-        self.months_in_state = 0
-        self.witness = False
+        self.since = step
         self.victimisations = 1
         self.cell = cell
+        self.x, self.y = cell.coordinate  # victims stay where they live
 
-    def move(self, state: VictimState) -> None:
+    def move(self, state: VictimState, step: int) -> None:
         self.state = state
-        self.months_in_state = 0
+        self.since = step
 
-    def revictimise(self, group: OCG) -> None:
+    def revictimise(self, group: OCG, step: int) -> None:
         self.group = group
         self.victimisations += 1
-        self.witness = False
-        self.move(VictimState.VICTIMISED)
+        self.move(VictimState.VICTIMISED, step)

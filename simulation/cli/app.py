@@ -7,6 +7,7 @@ Exit codes: 0 success; 1 a run failed (the others still ran and were stored); 2 
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -103,49 +104,55 @@ def _progress(quiet: bool) -> Progress:
     )
 
 
-def _run_one(
-    store: ResultsStore,
-    scenario: Scenario,
-    source: Path,
-    replication: int,
-    seed: int,
-    force: bool,
-    advance: Any,
-) -> Outcome:
-    """begin -> simulate -> complete; any exception marks the run failed instead of stopping."""
-    config = resolved_config(scenario)
-    try:
-        run_id = store.begin_run(
+@dataclass
+class Batch:
+    """Replications of one scenario written to one store, advancing one progress bar."""
+
+    store: ResultsStore
+    scenario: Scenario
+    source: Path
+    force: bool
+    advance: Callable[[int], None]
+
+    def run(self, replication: int, seed: int) -> Outcome:
+        """begin -> simulate -> complete; an exception marks the run failed, the batch goes on."""
+        steps = self.scenario.steps
+        try:
+            run_id = self._begin(replication, seed)
+        except RunExistsError as exc:
+            self.advance(steps)
+            return Outcome(replication, seed, exc.run_id, "stored")
+        done = 0
+
+        def step_done(step: int, _total: int) -> None:
+            nonlocal done
+            self.advance(step - done)
+            done = step
+
+        try:
+            result = runner.run_scenario(self.scenario, seed=seed, steps=steps, progress=step_done)
+            self.store.complete_run(run_id, result)
+        except KeyboardInterrupt:
+            self.store.fail_run(run_id, "interrupted by the user", traceback.format_exc())
+            raise
+        except Exception as exc:
+            self.store.fail_run(run_id, exc, traceback.format_exc())
+            self.advance(steps - done)
+            return Outcome(replication, seed, run_id, "failed", f"{type(exc).__name__}: {exc}")
+        return Outcome(replication, seed, run_id, "finished", wall_time=result.wall_time)
+
+    def _begin(self, replication: int, seed: int) -> int:
+        config = resolved_config(self.scenario)
+        return self.store.begin_run(
             config,
             config_hash(config),
             seed,
-            scenario.steps,
-            scenario.name,
-            scenario_source=str(source),
+            self.scenario.steps,
+            self.scenario.name,
+            scenario_source=str(self.source),
             replication=replication,
-            replace=force,
+            replace=self.force,
         )
-    except RunExistsError as exc:
-        advance(scenario.steps)
-        return Outcome(replication, seed, exc.run_id, "stored")
-    done = 0
-
-    def step_done(step: int, _total: int) -> None:
-        nonlocal done
-        advance(step - done)
-        done = step
-
-    try:
-        result = runner.run_scenario(scenario, seed=seed, steps=scenario.steps, progress=step_done)
-        store.complete_run(run_id, result)
-    except KeyboardInterrupt:
-        store.fail_run(run_id, "interrupted by the user", traceback.format_exc())
-        raise
-    except Exception as exc:
-        store.fail_run(run_id, exc, traceback.format_exc())
-        advance(scenario.steps - done)
-        return Outcome(replication, seed, run_id, "failed", f"{type(exc).__name__}: {exc}")
-    return Outcome(replication, seed, run_id, "finished", wall_time=result.wall_time)
 
 
 def _report_outcome(outcome: Outcome, quiet: bool) -> None:
@@ -245,13 +252,11 @@ def run(
     with store, _progress(quiet) as progress:
         task = progress.add_task(spec.name, total=spec.steps * replications)
 
-        def advance(n: int) -> None:
-            progress.advance(task, n)
-
+        batch = Batch(store, spec, scenario, force, lambda n: progress.advance(task, n))
         outcomes = []
         for replication, run_seed in enumerate(seeds):
             progress.update(task, description=f"{spec.name} rep {replication + 1}/{replications}")
-            outcome = _run_one(store, spec, scenario, replication, run_seed, force, advance)
+            outcome = batch.run(replication, run_seed)
             _report_outcome(outcome, quiet)
             outcomes.append(outcome)
         progress.stop()

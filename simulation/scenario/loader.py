@@ -129,9 +129,7 @@ def read_scenario_file(path: str | Path) -> dict[str, Any]:
     return raw
 
 
-def load_scenario(
-    path: str | Path | None = None, overrides: Mapping[str, Any] | None = None
-) -> Scenario:
+def load_scenario(path: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario file (or the defaults when ``path`` is None), with overrides."""
     source = str(path) if path is not None else "<defaults>"
     raw = read_scenario_file(path) if path is not None else {}

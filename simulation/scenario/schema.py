@@ -105,35 +105,25 @@ class WorldSpec(Section):
 
 # ----------------------------------------------------------------------------------- behaviour
 class MarketBehaviour(Section):
-    demand_per_capita: Annotated[float, Field(gt=0, description="units/person/month at ref price")] = (
-        0.0004
-    )
+    demand_per_capita: Annotated[float, Field(gt=0, description="units/person/month at ref price")] = 0.0004
     demand_elasticity: Annotated[float, Field(ge=-3.0, le=0.0, description="price elasticity")] = -0.5
     reference_price: Annotated[float, Field(gt=0, description="k per unit")] = 12.0
     wholesale_price: Annotated[float, Field(gt=0, description="k per unit at an entry point")] = 3.0
     transport_cost: Annotated[float, Field(ge=0, description="k per unit per cell")] = 0.04
     markup: Annotated[float, Field(ge=0, description="target price / effective unit cost - 1")] = 1.5
-    price_adjustment: Annotated[float, Field(gt=0, le=1, description="share of gap closed a step")] = (
-        0.3
-    )
-    scarcity_weight: Annotated[float, Field(ge=0, description="price push per unit excess demand")] = (
-        0.5
-    )
-    loss_memory: Annotated[float, Field(gt=0, le=1, description="weight of latest seizure rate")] = (
-        0.3
-    )
+    price_adjustment: Annotated[float, Field(gt=0, le=1, description="share of gap closed a step")] = 0.3
+    scarcity_weight: Annotated[float, Field(ge=0, description="price push per unit excess demand")] = 0.5
+    loss_memory: Annotated[float, Field(gt=0, le=1, description="weight of latest seizure rate")] = 0.3
 
 
 class OCGBehaviour(Section):
     risk_aversion: Annotated[float, Field(ge=0, le=5, description="weight on expected losses")] = 0.6
-    rationality: Annotated[
-        float, Field(ge=0, le=100, description="choice sharpness; 0 = random choices")
-    ] = 5.0
+    rationality: Annotated[float, Field(ge=0, le=100, description="choice sharpness; 0 = random choices")] = (
+        5.0
+    )
     wage: Annotated[float, Field(ge=0, description="k per member per month")] = 1.2
     members_per_cell: Annotated[float, Field(gt=0, description="members needed to hold a cell")] = 1.5
-    sales_per_member: Annotated[float, Field(gt=0, description="units a member can retail a month")] = (
-        1.2
-    )
+    sales_per_member: Annotated[float, Field(gt=0, description="units a member can retail a month")] = 1.2
     expansion_attempts: Annotated[int, Field(ge=0, le=50, description="cells tried per step")] = 3
     expansion_horizon: Annotated[float, Field(gt=0, description="months of gain weighed")] = 6.0
     contest_cost: Annotated[float, Field(ge=0, description="k of expected loss per unit fight")] = 30.0
@@ -152,9 +142,7 @@ class OCGBehaviour(Section):
     entry_rate: Annotated[
         Probability, Field(description="monthly chance a new group forms in an unserved market")
     ] = 0.1
-    split_propensity: Annotated[float, Field(ge=0, le=5, description="weight of rivalry in splits")] = (
-        1.0
-    )
+    split_propensity: Annotated[float, Field(ge=0, le=5, description="weight of rivalry in splits")] = 1.0
 
 
 class MemberBehaviour(Section):
@@ -166,9 +154,7 @@ class MemberBehaviour(Section):
 
 
 class RecruitmentBehaviour(Section):
-    base_rate: Annotated[float, Field(ge=0, description="recruits per 1000 youths at risk / month")] = (
-        1.0
-    )
+    base_rate: Annotated[float, Field(ge=0, description="recruits per 1000 youths at risk / month")] = 1.0
     unemployment_weight: Annotated[float, Field(ge=0)] = 3.0
     exclusion_weight: Annotated[float, Field(ge=0)] = 2.0
     legitimacy_weight: Annotated[float, Field(ge=0)] = 1.5
@@ -176,36 +162,24 @@ class RecruitmentBehaviour(Section):
 
 
 class PolicingBehaviour(Section):
-    detection_rate: Annotated[float, Field(gt=0, description="per effort unit per member-month")] = (
-        0.06
-    )
-    intelligence: Annotated[float, Field(ge=0, le=1, description="share of effort steered by data")] = (
-        0.5
-    )
-    report_weight: Annotated[float, Field(ge=0, description="detection gain per unit reporting")] = (
-        1.0
-    )
-    interdiction_rate: Annotated[float, Field(ge=0, description="seizure hazard per effort unit")] = (
-        0.04
-    )
+    detection_rate: Annotated[float, Field(gt=0, description="per effort unit per member-month")] = 0.06
+    intelligence: Annotated[float, Field(ge=0, le=1, description="share of effort steered by data")] = 0.5
+    report_weight: Annotated[float, Field(ge=0, description="detection gain per unit reporting")] = 1.0
+    interdiction_rate: Annotated[float, Field(ge=0, description="seizure hazard per effort unit")] = 0.04
     conviction_rate: Probability = 0.5
     witness_weight: Annotated[float, Field(ge=0, description="conviction gain per witness")] = 0.15
     confiscation_rate: Annotated[
         Probability, Field(description="share of a group's exposed cash taken per senior arrest")
     ] = 0.2
-    cooperation: Annotated[Probability, Field(description="cross-border cooperation propensity")] = (
-        0.05
-    )
+    cooperation: Annotated[Probability, Field(description="cross-border cooperation propensity")] = 0.05
 
 
 class CorruptionBehaviour(Section):
-    bribe_threshold: Annotated[float, Field(gt=0, description="k per month that meets integrity 1")] = (
-        8.0
-    )
+    bribe_threshold: Annotated[float, Field(gt=0, description="k per month that meets integrity 1")] = 8.0
     protection_per_official: Probability = 0.5
-    detection_rate: Annotated[Probability, Field(description="monthly hazard a corrupt official is caught")] = (
-        0.02
-    )
+    detection_rate: Annotated[
+        Probability, Field(description="monthly hazard a corrupt official is caught")
+    ] = 0.02
 
 
 class EnablerBehaviour(Section):
@@ -214,12 +188,8 @@ class EnablerBehaviour(Section):
         0.4
     )
     cover: Annotated[Probability, Field(description="share of arrest risk a forger removes")] = 0.2
-    detection_rate: Annotated[Probability, Field(description="monthly base hazard of disruption")] = (
-        0.01
-    )
-    entry_rate: Annotated[Probability, Field(description="chance a missing enabler is replaced")] = (
-        0.1
-    )
+    detection_rate: Annotated[Probability, Field(description="monthly base hazard of disruption")] = 0.01
+    entry_rate: Annotated[Probability, Field(description="chance a missing enabler is replaced")] = 0.1
 
 
 class CommunityBehaviour(Section):
@@ -231,18 +201,14 @@ class CommunityBehaviour(Section):
 
 
 class VictimBehaviour(Section):
-    identification_rate: Annotated[Probability, Field(description="per effort unit per month")] = (
-        0.01
-    )
+    identification_rate: Annotated[Probability, Field(description="per effort unit per month")] = 0.01
     support_rate: Probability = 0.3
     compensation_rate: Probability = 0.1
     recovery_rate: Probability = 0.1
     revictimisation_rate: Probability = 0.03
     escape_rate: Annotated[Probability, Field(description="monthly chance a victim gets away")] = 0.05
     witness_propensity: Probability = 0.2
-    compensation_fund: Annotated[float, Field(ge=0, description="k per month paid into the fund")] = (
-        10.0
-    )
+    compensation_fund: Annotated[float, Field(ge=0, description="k per month paid into the fund")] = 10.0
 
 
 class BehaviourSpec(Section):

@@ -130,11 +130,7 @@ def open_engine(url: str | None = None) -> Engine:
     parsed = make_url(resolved)
     sqlite = parsed.get_backend_name() == "sqlite"
     # A server that does not answer should fail in seconds, not hang the run command.
-    timeout = (
-        {}
-        if sqlite or "connect_timeout" in parsed.query
-        else {"connect_timeout": _CONNECT_TIMEOUT_S}
-    )
+    timeout = {} if sqlite or "connect_timeout" in parsed.query else {"connect_timeout": _CONNECT_TIMEOUT_S}
     engine = create_engine(parsed, connect_args=timeout)
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)

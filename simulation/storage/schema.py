@@ -49,9 +49,7 @@ runs = Table(
     Column("package_version", String(40), nullable=True),
     Column("error", Text, nullable=True),
     Column("traceback", Text, nullable=True),
-    CheckConstraint(
-        "status IN (" + ", ".join(f"'{s}'" for s in RUN_STATUSES) + ")", name="ck_runs_status"
-    ),
+    CheckConstraint("status IN (" + ", ".join(f"'{s}'" for s in RUN_STATUSES) + ")", name="ck_runs_status"),
     Index("ix_runs_experiment", "experiment"),
     Index("ix_runs_config_hash", "config_hash"),
     Index("ix_runs_scenario_name", "scenario_name"),

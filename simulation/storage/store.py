@@ -245,9 +245,7 @@ class ResultsStore:
             "traceback": None,
         }
         with self.engine.begin() as conn:
-            existing = conn.execute(
-                select(runs.c.id, runs.c.status).where(runs.c.run_key == key)
-            ).first()
+            existing = conn.execute(select(runs.c.id, runs.c.status).where(runs.c.run_key == key)).first()
             if existing is None:
                 inserted = conn.execute(insert(runs).values(run_key=key, **values))
                 return int(inserted.inserted_primary_key[0])
@@ -265,9 +263,7 @@ class ResultsStore:
             _write_snapshots(conn, run_id, getattr(result, "snapshots", None) or {})
             _mark_finished(conn, run_id, getattr(result, "wall_time", None))
 
-    def fail_run(
-        self, run_id: int, error: BaseException | str, traceback: str | None = None
-    ) -> None:
+    def fail_run(self, run_id: int, error: BaseException | str, traceback: str | None = None) -> None:
         """Mark a run failed with its error; a failed run keeps no results."""
         if isinstance(error, BaseException):
             error = f"{type(error).__name__}: {error}"
@@ -351,9 +347,7 @@ class ResultsStore:
         layers: str | Iterable[str] | None = None,
     ) -> dict[int, dict[str, np.ndarray]]:
         """step -> layer -> array, with the dtype and shape they were stored with."""
-        query = (
-            select(snapshots).where(snapshots.c.run_id == int(run_id)).order_by(snapshots.c.step)
-        )
+        query = select(snapshots).where(snapshots.c.run_id == int(run_id)).order_by(snapshots.c.step)
         if (wanted_steps := _one_or_many(steps)) is not None:
             query = query.where(snapshots.c.step.in_([int(s) for s in wanted_steps]))
         if (wanted_layers := _one_or_many(layers)) is not None:
@@ -397,14 +391,10 @@ def load_metrics(
 ) -> pd.DataFrame:
     """``ResultsStore(db_url).load_metrics(...)`` without keeping the connection open."""
     with ResultsStore(db_url) as store:
-        return store.load_metrics(
-            run_ids=run_ids, scenario=scenario, wide=wide, experiment=experiment
-        )
+        return store.load_metrics(run_ids=run_ids, scenario=scenario, wide=wide, experiment=experiment)
 
 
-def load_snapshots(
-    db_url: str | None, run_id: int, **filters: Any
-) -> dict[int, dict[str, np.ndarray]]:
+def load_snapshots(db_url: str | None, run_id: int, **filters: Any) -> dict[int, dict[str, np.ndarray]]:
     """``ResultsStore(db_url).load_snapshots(run_id, ...)`` without keeping the connection open."""
     with ResultsStore(db_url) as store:
         return store.load_snapshots(run_id, **filters)

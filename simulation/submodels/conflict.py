@@ -31,8 +31,8 @@ def fight(model: CriminalMarketModel, x: int, y: int, sides: list[OCG], intensit
         if model.rng.random() >= lethality:
             continue
         side = sides[int(model.rng.integers(len(sides)))]
-        soldiers = [m for m in side.members if m.free and m.role is not Role.LEADER]
-        pool = soldiers or [m for m in side.members if m.free]
+        soldiers = [m for m in side.members if m.role is not Role.LEADER]
+        pool = soldiers or side.members
         if pool:
             victim = pool[int(model.rng.integers(len(pool)))]
             model.counters["homicides"] += 1
@@ -57,7 +57,7 @@ def succession(model: CriminalMarketModel, group: OCG) -> None:
     """A group whose leader fell picks a new one; rival contenders may fight and split it."""
     group.leader_lost = False
     group.cohesion = max(0.0, group.cohesion - 0.35)
-    free = [m for m in group.members if m.free]
+    free = group.members
     if not free:
         return
     contenders = sorted(
@@ -74,7 +74,7 @@ def succession(model: CriminalMarketModel, group: OCG) -> None:
     challenger = contenders[1]
     # succession fight: both camps trade blows at the hub
     fight(model, *group.hub, [group], 1.0 + 0.5 * len(contenders))
-    if not challenger.free or challenger.group is not group:
+    if challenger.group is not group:
         return
     b = model.spec.behaviour.ocg
     closeness = 1.0 - abs(heir.experience - challenger.experience) / (
@@ -110,7 +110,7 @@ def split(model: CriminalMarketModel, group: OCG, challenger: Member) -> OCG | N
     new.leader = challenger
     new_territory = world.control == new.gid
     for m in list(group.members):
-        if m.free and m.role is not Role.LEADER and new_territory[m.cell.coordinate]:
+        if m.role is not Role.LEADER and new_territory[m.cell.coordinate]:
             group.members.remove(m)
             m.group = new
             new.members.append(m)
@@ -131,9 +131,3 @@ def dissolve(model: CriminalMarketModel, group: OCG) -> None:
     for member in list(group.members):
         member.die_or_exit()
     model.retire_group(group)
-
-
-def group_strength(model: CriminalMarketModel, gid: int) -> float:
-    group = model.group_by_gid.get(gid)
-    return group.strength() if group is not None else 0.0
-

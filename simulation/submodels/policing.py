@@ -57,17 +57,17 @@ def arrest_members(model: CriminalMarketModel) -> None:
         Role.SOLDIER: 0.0,
     }
     for group in list(model.groups):
-        free = [m for m in group.members if m.free]
+        free = list(group.members)
         if not free:
             continue
-        coords = np.array([m.cell.coordinate for m in free])
-        hazard = hazard_map[coords[:, 0], coords[:, 1]]
-        protection = model.protection_of(group)[coords[:, 0], coords[:, 1]]
+        xs, ys = group.member_coordinates()
+        hazard = hazard_map[xs, ys]
+        protection = model.protection_of(group)[xs, ys]
         cover = b.enabler.cover if "forger" in group.enablers else 0.0
         shield = np.array([insulation[m.role] for m in free])
         hazard = hazard * (1.0 - protection) * (1.0 - cover) * (1.0 - np.minimum(shield, 1.0))
         caught = np.nonzero(model.rng.random(len(free)) < hazard)[0]
-        places = {int(world.jurisdiction[tuple(coords[i])]) for i in caught}
+        places = {int(world.jurisdiction[xs[i], ys[i]]) for i in caught}
         for i in caught:
             prosecute(model, free[i], group)
         cross_border_pursuit(model, group, places)
@@ -88,7 +88,9 @@ def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     if model.rng.random() >= conviction:
         return
     model.counters["convictions"] += 1
-    months = int(model.rng.poisson(model.spec.behaviour.member.sentence_months * SENTENCE_FACTOR[member.role]))
+    months = int(
+        model.rng.poisson(model.spec.behaviour.member.sentence_months * SENTENCE_FACTOR[member.role])
+    )
     if member.role in (Role.LEADER, Role.LIEUTENANT):
         confiscate(model, group)
     member.imprison(months)
@@ -108,7 +110,7 @@ def confiscate(model: CriminalMarketModel, group: OCG) -> None:
 def cross_border_pursuit(model: CriminalMarketModel, group: OCG, arrest_places: set[int]) -> None:
     """Arrests lead investigators to the leader; across the border that takes a joint operation."""
     leader = group.leader
-    if not arrest_places or leader is None or not leader.free:
+    if not arrest_places or leader is None or leader.group is not group:
         return
     x, y = leader.cell.coordinate
     if int(model.world.jurisdiction[x, y]) in arrest_places:

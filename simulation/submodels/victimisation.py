@@ -1,4 +1,8 @@
-"""Victims' paths: harm, identification and rescue, support, compensation, recovery."""
+"""Victims' paths: harm, identification and rescue, support, compensation, recovery.
+
+The monthly transitions are drawn for all victims at once (numpy over the victim list); only
+victims whose state changes are touched one by one.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,10 @@ EXPLOITATION_INCOME = 0.3
 FORGET_AFTER = 12
 """Months after recovery when a victim leaves the simulation's books."""
 WITNESS_MONTHS = 12
+"""Months a testifying victim's evidence keeps helping prosecutions of the group."""
+
+_CODES = {state: i for i, state in enumerate(VictimState)}
+VICTIMISED, IDENTIFIED, SUPPORTED, COMPENSATED, RECOVERED = range(5)
 
 
 def victimise(model: CriminalMarketModel, group: OCG, x: int, y: int, kind: str) -> None:
@@ -28,73 +36,82 @@ def victimise(model: CriminalMarketModel, group: OCG, x: int, y: int, kind: str)
     cell = model.world.cell(x, y)
     for agent in cell.agents:
         if isinstance(agent, Victim) and agent.state is VictimState.RECOVERED:
-            agent.revictimise(group)
+            agent.revictimise(group, model.steps)
             return
-    model.victims.append(Victim(model, group, kind, cell))
+    model.victims.append(Victim(model, group, kind, cell, model.steps))
 
 
 def victim_transitions(model: CriminalMarketModel) -> None:
     """Each victim's month: rescue depends on police effort and reporting where they are."""
-    world, b = model.world, model.spec.behaviour.victim
-    rng = model.rng
-    keep = []
-    for victim in model.victims:
-        victim.months_in_state += 1
-        x, y = victim.cell.coordinate
-        state = victim.state
-        if state is VictimState.VICTIMISED:
-            group = victim.group
-            if group is None or group not in model.groups:
-                victim.move(VictimState.IDENTIFIED)  # the exploiter is gone: freed
-            else:
-                rate = b.identification_rate * model.modifiers.identification
-                chance = 1.0 - np.exp(-rate * world.enforcement[x, y] * (1.0 + world.reporting[x, y]))
-                if rng.random() < chance + b.escape_rate:
-                    victim.move(VictimState.IDENTIFIED)
-                    model.counters["rescues"] += 1
-                    trust = float(world.reporting[x, y])
-                    if rng.random() < b.witness_propensity * model.modifiers.witness * (0.5 + trust):
-                        victim.witness = True
-                elif victim.kind == "exploitation":
-                    group.cash += EXPLOITATION_INCOME
-                    group.revenue += EXPLOITATION_INCOME
-        elif state is VictimState.IDENTIFIED:
-            if rng.random() < b.support_rate * model.modifiers.support:
-                victim.move(VictimState.SUPPORTED)
-            else:
-                _revictimised(model, victim, x, y)
-        elif state is VictimState.SUPPORTED:
-            if model.victim_fund >= COMPENSATION_COST and rng.random() < b.compensation_rate * model.modifiers.compensation:
-                model.victim_fund -= COMPENSATION_COST
-                model.counters["victims_compensated"] += 1
-                victim.move(VictimState.COMPENSATED)
-            elif rng.random() < b.recovery_rate:
-                victim.move(VictimState.RECOVERED)
-        elif state is VictimState.COMPENSATED:
-            if rng.random() < b.recovery_rate * 1.5:
-                victim.move(VictimState.RECOVERED)
-        elif state is VictimState.RECOVERED:
-            if victim.months_in_state > FORGET_AFTER:
-                victim.remove()
-                continue
-            _revictimised(model, victim, x, y)
-        if victim.witness and victim.months_in_state > WITNESS_MONTHS and victim.state is not VictimState.IDENTIFIED:
-            victim.witness = False
-        keep.append(victim)
-    model.victims = keep
+    victims = model.victims
+    if not victims:
+        return
+    world, b, rng, mod = model.world, model.spec.behaviour.victim, model.rng, model.modifiers
+    n = len(victims)
+    xs = np.fromiter((v.x for v in victims), int, n)
+    ys = np.fromiter((v.y for v in victims), int, n)
+    state = np.fromiter((_CODES[v.state] for v in victims), int, n)
+    months = model.steps - np.fromiter((v.since for v in victims), int, n)
+    held_by = np.fromiter(
+        (
+            v.group.gid if v.group is not None and model.group_by_gid.get(v.group.gid) is v.group else -1
+            for v in victims
+        ),
+        int,
+        n,
+    )
+    effort, reporting = world.enforcement[xs, ys], world.reporting[xs, ys]
+    first, second = rng.random(n), rng.random(n)
 
+    police = 1.0 - np.exp(-b.identification_rate * mod.identification * effort * (1.0 + reporting))
+    exploited = state == VICTIMISED
+    freed = exploited & (held_by < 0)
+    rescued = exploited & ~freed & (first < police)
+    escaped = exploited & ~freed & ~rescued & (first < police + b.escape_rate)
+    testifies = rescued & (second < b.witness_propensity * mod.witness * (0.5 + reporting))
+    still = exploited & ~freed & ~rescued & ~escaped
 
-def _revictimised(model: CriminalMarketModel, victim: Victim, x: int, y: int) -> bool:
-    """People without support, where a group still rules, are at risk of being harmed again."""
-    owner = int(model.world.control[x, y])
-    if owner < 0:
-        return False
-    rate = model.spec.behaviour.victim.revictimisation_rate * model.world.control_strength[x, y]
-    if model.rng.random() < rate:
-        group = model.group_by_gid.get(owner)
+    owner = world.control[xs, ys]
+    revictim_risk = b.revictimisation_rate * world.control_strength[xs, ys] * (owner >= 0)
+    supported = (state == IDENTIFIED) & (first < b.support_rate * mod.support)
+    identified_harmed = (state == IDENTIFIED) & ~supported & (second < revictim_risk)
+    compensate = (state == SUPPORTED) & (first < b.compensation_rate * mod.compensation)
+    recover = ((state == SUPPORTED) & ~compensate & (second < b.recovery_rate)) | (
+        (state == COMPENSATED) & (first < b.recovery_rate * 1.5)
+    )
+    forget = (state == RECOVERED) & (months > FORGET_AFTER)
+    recovered_harmed = (state == RECOVERED) & ~forget & (second < revictim_risk)
+
+    income = np.bincount(held_by[still & _exploitation(victims)], minlength=model.next_gid)
+    for gid in np.nonzero(income)[0]:
+        model.group_by_gid[int(gid)].earn(EXPLOITATION_INCOME * float(income[gid]))
+
+    model.counters["rescues"] += float(rescued.sum())
+    for i in np.nonzero(freed | rescued | escaped)[0]:
+        victims[i].move(VictimState.IDENTIFIED, model.steps)
+    for i in np.nonzero(testifies)[0]:
+        model.testimonies.append((int(held_by[i]), model.steps + WITNESS_MONTHS))
+    for i in np.nonzero(supported)[0]:
+        victims[i].move(VictimState.SUPPORTED, model.steps)
+    for i in np.nonzero(compensate)[0]:
+        if model.victim_fund < COMPENSATION_COST:
+            break
+        model.victim_fund -= COMPENSATION_COST
+        model.counters["victims_compensated"] += 1
+        victims[i].move(VictimState.COMPENSATED, model.steps)
+    for i in np.nonzero(recover)[0]:
+        victims[i].move(VictimState.RECOVERED, model.steps)
+    for i in np.nonzero(identified_harmed | recovered_harmed)[0]:
+        group = model.group_by_gid.get(int(owner[i]))
         if group is not None:
-            victim.revictimise(group)
+            victims[i].revictimise(group, model.steps)
             model.counters["new_victims"] += 1
-            model.world.victimisation[x, y] += 1
-            return True
-    return False
+            world.victimisation[xs[i], ys[i]] += 1
+    for i in np.nonzero(forget)[0]:
+        victims[i].remove()
+    if forget.any():
+        model.victims = [v for v, gone in zip(victims, forget, strict=True) if not gone]
+
+
+def _exploitation(victims: list[Victim]) -> np.ndarray:
+    return np.fromiter((v.kind == "exploitation" for v in victims), bool, len(victims))

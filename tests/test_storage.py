@@ -1,0 +1,345 @@
+"""Results store: exact round trips, crash safety of a run's two commits, clear URL errors."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import func, select, text
+
+from simulation.indicators import INDICATOR_NAMES
+from simulation.runner import RunResult
+from simulation.scenario import config_hash, load_scenario, resolved_config
+from simulation.storage import (
+    DatabaseURLError,
+    ResultsStore,
+    RunExistsError,
+    load_metrics,
+    open_engine,
+    resolve_db_url,
+)
+from simulation.storage import store as store_module
+from simulation.storage.schema import metadata, metrics
+
+INDICATORS = list(INDICATOR_NAMES[:6])
+
+
+def synthetic_result(steps: int = 4, seed: int = 1) -> RunResult:
+    """A run result with awkward values: NaN, odd dtypes, non-square and Fortran-ordered arrays."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {name: rng.normal(10, 3, steps) for name in INDICATORS},
+        index=pd.RangeIndex(1, steps + 1, name="step"),
+    )
+    frame.loc[2, INDICATORS[0]] = np.nan
+    layers = {
+        "activity": rng.random((5, 3)),
+        "control": rng.integers(-1, 4, (5, 3)),
+        "small": rng.integers(0, 100, (5, 3)).astype(np.int8),
+        "flag": rng.random((5, 3)) > 0.5,
+        "big_endian": rng.random((2, 7)).astype(">f4"),
+        "fortran": np.asfortranarray(rng.random((3, 4))),
+    }
+    return RunResult(
+        scenario=load_scenario(None),
+        seed=seed,
+        steps=steps,
+        metrics=frame,
+        snapshots={
+            0: layers,
+            steps: {k: v + 1 if v.dtype != bool else ~v for k, v in layers.items()},
+        },
+        wall_time=0.25,
+    )
+
+
+def begin(store: ResultsStore, seed: int = 1, steps: int = 4, **kwargs) -> int:
+    config = resolved_config(load_scenario(None))
+    return store.begin_run(config, config_hash(config), seed, steps, "unnamed", **kwargs)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'results.sqlite'}"
+
+
+@pytest.fixture
+def store(db_url: str):
+    with ResultsStore(db_url) as opened:
+        yield opened
+
+
+def metric_rows(store: ResultsStore) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(metrics)).scalar_one()
+
+
+# ------------------------------------------------------------------------------- round trips
+def test_metrics_round_trip_wide_and_long(store):
+    result = synthetic_result()
+    run_id = begin(store, replication=0)
+    store.complete_run(run_id, result)
+
+    wide = store.load_metrics()
+    assert list(wide.columns) == ["run_id", "scenario", "seed", "replication", "step", *INDICATORS]
+    assert wide["step"].tolist() == [1, 2, 3, 4]
+    assert set(wide["run_id"]) == {run_id} and set(wide["replication"]) == {0}
+    pd.testing.assert_frame_equal(
+        wide.set_index("step")[INDICATORS],
+        result.metrics,
+        check_names=False,
+        check_index_type=False,
+    )
+    long = store.load_metrics(wide=False)
+    assert list(long.columns) == [
+        "run_id", "scenario", "seed", "replication", "step", "indicator", "value"
+    ]  # fmt: skip
+    assert len(long) == 4 * len(INDICATORS)
+    assert long["value"].isna().sum() == 1
+
+
+def test_snapshots_round_trip_exactly(store):
+    result = synthetic_result()
+    run_id = begin(store)
+    store.complete_run(run_id, result)
+
+    loaded = store.load_snapshots(run_id)
+    assert sorted(loaded) == sorted(result.snapshots)
+    for step, layers in result.snapshots.items():
+        assert sorted(loaded[step]) == sorted(layers)
+        for name, original in layers.items():
+            restored = loaded[step][name]
+            assert restored.dtype == original.dtype, name
+            assert restored.shape == original.shape, name
+            np.testing.assert_array_equal(restored, original)
+            assert restored.flags.writeable
+    only = store.load_snapshots(run_id, steps=0, layers=["control"])
+    assert list(only) == [0] and list(only[0]) == ["control"]
+
+
+def test_runs_frame_has_config_status_and_times(store):
+    run_id = begin(store, seed=5, experiment="exp-a")
+    store.complete_run(run_id, synthetic_result())
+    runs = store.load_runs()
+    row = runs.set_index("run_id").loc[run_id]
+    assert row["status"] == "finished" and row["seed"] == 5 and row["experiment"] == "exp-a"
+    assert row["config"]["world"]["grid"]["width"] == 40
+    assert row["wall_time"] == 0.25 and row["finished_at"] >= row["started_at"]
+    assert str(runs["started_at"].dt.tz) == "UTC"
+    assert store.load_runs(experiment="other").empty
+
+
+def test_metrics_filtered_by_scenario_and_run_ids_and_module_loader(store, db_url):
+    first, second = begin(store, seed=1), begin(store, seed=2)
+    store.complete_run(first, synthetic_result(seed=1))
+    store.complete_run(second, synthetic_result(seed=2))
+    assert set(store.load_metrics(run_ids=[second])["run_id"]) == {second}
+    assert store.load_metrics(scenario="nothing-of-that-name").empty
+    assert set(load_metrics(db_url, scenario="unnamed")["run_id"]) == {first, second}
+
+
+# ---------------------------------------------------------------------------- crash safety
+def test_running_row_is_committed_before_the_run_completes(store, db_url):
+    run_id = begin(store)
+    with ResultsStore(db_url) as other_connection:
+        runs = other_connection.load_runs()
+    assert runs.set_index("run_id").loc[run_id, "status"] == "running"
+    assert pd.isna(runs.set_index("run_id").loc[run_id, "finished_at"])
+
+
+def test_failure_mid_write_leaves_run_running_without_partial_rows(store, monkeypatch):
+    run_id = begin(store)
+
+    def crash(*_args, **_kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module, "_write_snapshots", crash)  # metrics already written
+    with pytest.raises(OSError, match="disk full"):
+        store.complete_run(run_id, synthetic_result())
+    assert store.load_runs().set_index("run_id").loc[run_id, "status"] == "running"
+    assert metric_rows(store) == 0
+
+    monkeypatch.undo()
+    store.complete_run(run_id, synthetic_result())  # the same run can still be completed
+    assert metric_rows(store) == 4 * len(INDICATORS)
+
+
+def test_fail_run_records_error_and_traceback(store):
+    run_id = begin(store)
+    store.fail_run(run_id, ValueError("negative price"), "Traceback (most recent call last): ...")
+    row = store.load_runs().set_index("run_id").loc[run_id]
+    assert row["status"] == "failed"
+    assert row["error"] == "ValueError: negative price"
+    assert row["traceback"].startswith("Traceback")
+    with pytest.raises(RuntimeError, match="failed, not running"):
+        store.complete_run(run_id, synthetic_result())
+
+
+def test_same_run_key_reuses_unfinished_run_and_refuses_finished_one(store):
+    crashed = begin(store)
+    assert begin(store) == crashed  # a 'running' leftover is reclaimed, not duplicated
+    store.complete_run(crashed, synthetic_result())
+    with pytest.raises(RunExistsError) as caught:
+        begin(store)
+    assert caught.value.run_id == crashed
+    assert begin(store, replace=True) == crashed
+    assert metric_rows(store) == 0
+    assert begin(store, seed=2) != crashed
+
+
+def test_complete_run_rejects_non_numeric_metrics(store):
+    result = synthetic_result()
+    result.metrics["label"] = "x"
+    run_id = begin(store)
+    with pytest.raises(ValueError, match="'label' is not numeric"):
+        store.complete_run(run_id, result)
+    assert metric_rows(store) == 0
+
+
+# ------------------------------------------------------------------------------- database URLs
+def test_sqlite_connections_use_wal_and_foreign_keys(store):
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar_one() == 1
+
+
+def test_env_var_is_used_when_no_url_is_given(tmp_path, monkeypatch):
+    from_env = f"sqlite:///{tmp_path / 'env' / 'env.sqlite'}"
+    monkeypatch.setenv("OCSIM_DB", from_env)
+    assert resolve_db_url(None) == from_env
+    assert (tmp_path / "env").is_dir()
+    explicit = f"sqlite:///{tmp_path / 'explicit.sqlite'}"
+    assert resolve_db_url(explicit) == explicit
+
+
+def test_default_url_is_a_sqlite_file_under_results_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.delenv("OCSIM_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert resolve_db_url(None) == f"sqlite:///{tmp_path / 'results' / 'ocsim.sqlite'}"
+    assert (tmp_path / "results").is_dir()
+
+
+def _missing_driver_url() -> str:
+    for driver, module in (("pg8000", "pg8000"), ("psycopg2", "psycopg2")):
+        if importlib.util.find_spec(module) is None:
+            return f"postgresql+{driver}://ana:s3cret@db.example/ocsim"
+    pytest.skip("every PostgreSQL driver is installed here")
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("just some words", "not a database URL"),
+        ("nosuchdb://ana:s3cret@host/db", "not supported"),
+        ("mysql://ana:s3cret@host/db", "backend 'mysql' is not supported"),
+        ("sqlite+nosuchdriver:///x.sqlite", "unknown driver"),
+        ("MISSING_DRIVER", "is not installed"),
+    ],
+)
+def test_bad_urls_raise_clear_errors_with_password_masked(url, reason):
+    if url == "MISSING_DRIVER":
+        url = _missing_driver_url()
+    with pytest.raises(DatabaseURLError) as caught:
+        resolve_db_url(url)
+    message = str(caught.value)
+    assert reason in message
+    assert "s3cret" not in message
+    assert "allowed: sqlite:///" in message and "postgresql+psycopg://" in message
+
+
+def test_sqlite_folder_that_cannot_be_created_is_an_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DatabaseURLError, match="cannot create folder"):
+        resolve_db_url(f"sqlite:///{blocker / 'sub' / 'x.sqlite'}")
+
+
+def test_open_engine_reports_a_file_that_is_not_a_database(tmp_path):
+    garbage = tmp_path / "garbage.sqlite"
+    garbage.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(DatabaseURLError, match="cannot connect"):
+        open_engine(f"sqlite:///{garbage}")
+
+
+def test_open_engine_reports_an_unreachable_server():
+    pytest.importorskip("psycopg")
+    with pytest.raises(DatabaseURLError) as caught:
+        open_engine("postgresql+psycopg://ana:s3cret@127.0.0.1:1/ocsim?connect_timeout=2")
+    assert "cannot connect" in str(caught.value) and "s3cret" not in str(caught.value)
+
+
+# ---------------------------------------------------------------------------------- PostgreSQL
+def _as_postgres_user(command: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """$OCSIM_TEST_POSTGRES_URL, else a throwaway local server on a private socket."""
+    if url := os.environ.get("OCSIM_TEST_POSTGRES_URL"):
+        yield url
+        return
+    pytest.importorskip("psycopg")
+    if not (shutil.which("initdb") and shutil.which("pg_ctl")):
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not found")
+    if os.geteuid() == 0 and not shutil.which("runuser"):
+        pytest.skip("running as root without runuser to start PostgreSQL as another user")
+    folder = Path(tempfile.mkdtemp(prefix="ocsim-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(folder, user="postgres")
+    data = folder / "data"
+    start = ["pg_ctl", "-D", str(data), "-w", "-l", str(folder / "log")]
+    options = f"-k {folder} -c listen_addresses='' -c fsync=off"
+    try:
+        init = ["initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync"]
+        subprocess.run(_as_postgres_user(init), check=True, capture_output=True)
+        subprocess.run(_as_postgres_user([*start, "-o", options, "start"]), check=True, capture_output=True)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        pytest.skip(f"could not start a throwaway PostgreSQL: {exc}")
+    yield f"postgresql+psycopg://postgres@/postgres?host={folder}"
+    subprocess.run(_as_postgres_user([*start, "-m", "immediate", "stop"]), capture_output=True)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgresql_round_trip_and_crash_safety(postgres_url, monkeypatch):
+    with ResultsStore(postgres_url) as pg:
+        metadata.drop_all(pg.engine)
+        metadata.create_all(pg.engine)
+        result = synthetic_result()
+        run_id = begin(pg, seed=2**32 - 1, replication=3)
+        pg.complete_run(run_id, result)
+        wide = pg.load_metrics()
+        np.testing.assert_array_equal(wide[INDICATORS].to_numpy(), result.metrics.to_numpy())
+        assert wide["seed"].iloc[0] == 2**32 - 1
+        for step, layers in pg.load_snapshots(run_id).items():
+            for name, array in layers.items():
+                assert array.dtype == result.snapshots[step][name].dtype
+                np.testing.assert_array_equal(array, result.snapshots[step][name])
+
+        crashing = begin(pg, seed=3)
+        monkeypatch.setattr(store_module, "_mark_finished", lambda *_: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            pg.complete_run(crashing, synthetic_result())
+        assert pg.load_runs().set_index("run_id").loc[crashing, "status"] == "running"
+        assert set(pg.load_metrics(wide=False)["run_id"]) == {run_id}
+
+
+def test_an_empty_store_loads_empty_frames_with_their_columns(store):
+    assert store.load_runs().empty and "status" in store.load_runs().columns
+    assert list(store.load_metrics().columns) == [
+        "run_id",
+        "scenario",
+        "seed",
+        "replication",
+        "step",
+    ]
+    assert store.load_metrics(wide=False).empty
+    assert store.load_snapshots(1) == {}
