@@ -287,7 +287,7 @@ class Scenario(Section):
         names = {j.name for j in self.world.jurisdictions}
         for zone_name, zone in self.zones.items():
             if isinstance(zone, RectZone):
-                x0, y0, x1, y1 = zone.rect
+                _, _, x1, y1 = zone.rect
                 if x1 > self.world.grid.width or y1 > self.world.grid.height:
                     raise ValueError(
                         f"zone {zone_name!r}: rect {zone.rect} exceeds the "

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Create or refresh .venv at the repository root with ocsim and its test tools installed.
+# Finds a Python >= 3.12: pyenv's (via .python-version), python3.13, python3.12 or python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+pick_python() {
+  for candidate in python3 python3.13 python3.12 python; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' 2>/dev/null; then
+      echo "$candidate"; return 0
+    fi
+  done
+  echo "ocsim needs Python >= 3.12 (Mesa 3.5); none found on PATH" >&2
+  return 1
+}
+
+stamp=.venv/.ocsim-installed
+want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  exit 0
+fi
+python=$(pick_python)
+echo "setting up .venv with $($python --version)" >&2
+"$python" -m venv .venv
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[dev]"
+echo "$want" > "$stamp"

@@ -1,0 +1,214 @@
+"""Each mechanism on its own: the decision responds to what it should, and only that."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.agents.member import Role
+from simulation.agents.official import PublicOfficial
+from simulation.agents.victim import VictimState
+from simulation.submodels import conflict, victimisation
+from tests.conftest import small_model
+
+
+def _route(model, group) -> np.ndarray:
+    group.expected_sales = 10.0
+    group.cash = 1e6
+    group.smuggle(model._route_options())
+    return group.route
+
+
+def _route_risk(model, path: np.ndarray) -> float:
+    return float(model.world.enforcement.ravel()[path[1:-1]].sum())
+
+
+def test_route_choice_avoids_a_risky_corridor():
+    model = small_model(behaviour__ocg__rationality=100.0, behaviour__ocg__risk_aversion=1.0)
+    group = model.groups[0]
+    model.world.enforcement[:] = 0.0
+    calm = _route(model, group)
+    assert calm.size > 2
+    corridor = calm[1:-1]
+    model.world.enforcement.ravel()[corridor] = 30.0
+    rerouted = _route(model, group)
+    shared = np.intersect1d(rerouted[1:-1], corridor).size
+    assert shared < corridor.size / 2, "the group kept most of the policed corridor"
+    assert _route_risk(model, rerouted) < _route_risk(model, calm)
+
+
+def test_a_risk_neutral_group_ignores_the_corridor_policing():
+    model = small_model(behaviour__ocg__rationality=100.0, behaviour__ocg__risk_aversion=0.0)
+    group = model.groups[0]
+    model.world.enforcement[:] = 0.0
+    calm = _route(model, group)
+    model.world.enforcement.ravel()[calm[1:-1]] = 30.0
+    assert np.array_equal(_route(model, group), calm)
+
+
+def _recruits_under(unemployment: float, seeds=range(8), months=6) -> int:
+    total = 0
+    for seed in seeds:
+        model = small_model(seed)
+        model.world.unemployment[:] = unemployment
+        for group in model.groups:
+            group.cash = 1e6
+            group.expected_sales = 500.0  # the market wants many more hands than it has
+            for _ in range(months):
+                model._pool = None
+                total += group.recruit(group.territory())
+    return total
+
+
+def test_recruitment_rises_with_unemployment():
+    low, high = _recruits_under(0.03), _recruits_under(0.40)
+    # Poisson counts: the difference must exceed three standard errors of the two totals.
+    assert high - low > 3 * np.sqrt(high + low), (low, high)
+
+
+def test_recruitment_needs_vacancies_and_money():
+    model = small_model()
+    group = model.groups[0]
+    group.cash = 0.0
+    assert group.recruit(group.territory()) == 0
+
+
+def _official(model, integrity: float) -> PublicOfficial:
+    return PublicOfficial(model, block=0, integrity=integrity, cell=model.world.cell(0, 0))
+
+
+def test_bribes_fail_against_high_integrity():
+    model = small_model()
+    group = model.groups[0]
+    threshold = model.spec.behaviour.corruption.bribe_threshold
+    offer = 0.5 * threshold
+    honest = [_official(model, 0.95) for _ in range(200)]
+    venal = [_official(model, 0.05) for _ in range(200)]
+    assert sum(o.consider_bribe(offer, group) for o in honest) == 0
+    assert sum(o.consider_bribe(offer, group) for o in venal) == 200
+
+
+def test_bribe_acceptance_falls_as_integrity_rises():
+    model = small_model()
+    group = model.groups[0]
+    offer = 0.6 * model.spec.behaviour.corruption.bribe_threshold
+    rates = []
+    for integrity in (0.2, 0.5, 0.8):
+        officials = [_official(model, integrity) for _ in range(300)]
+        rates.append(np.mean([o.consider_bribe(offer, group) for o in officials]))
+    assert rates[0] > rates[1] > rates[2]
+
+
+def test_a_corrupt_official_protects_only_the_paying_group_in_their_block():
+    model = small_model()
+    payer, other = model.groups[0], model.groups[1]
+    official = _official(model, 0.0)
+    assert official.consider_bribe(100.0, payer)
+    payer.payroll.append(official)
+    protection = model.protection_of(payer)
+    in_block = model.world.block == official.block
+    assert protection[in_block].min() > 0 and protection[~in_block].max() == 0
+    assert model.protection_of(other).max() == 0
+
+
+ALLOWED = {
+    (VictimState.VICTIMISED, VictimState.IDENTIFIED),
+    (VictimState.IDENTIFIED, VictimState.SUPPORTED),
+    (VictimState.IDENTIFIED, VictimState.VICTIMISED),
+    (VictimState.SUPPORTED, VictimState.COMPENSATED),
+    (VictimState.SUPPORTED, VictimState.RECOVERED),
+    (VictimState.COMPENSATED, VictimState.RECOVERED),
+    (VictimState.RECOVERED, VictimState.VICTIMISED),
+}
+
+
+def test_victims_move_through_their_states():
+    model = small_model(behaviour__victim__compensation_fund=1000.0)
+    group = model.groups[0]
+    x, y = group.hub
+    for _ in range(60):
+        model.victims.append(
+            victimisation.Victim(model, group, "exploitation", model.world.cell(x, y), model.steps)
+        )
+    model.world.enforcement[:] = 5.0
+    model.victim_fund = 1e6
+    seen = set()
+    for month in range(1, 60):
+        model.steps = month
+        before = {id(v): v.state for v in model.victims}
+        victimisation.victim_transitions(model)
+        for v in model.victims:
+            if before.get(id(v), v.state) != v.state:
+                seen.add((before[id(v)], v.state))
+    assert seen <= ALLOWED, seen - ALLOWED
+    reached = {after for _, after in seen}
+    assert {VictimState.IDENTIFIED, VictimState.SUPPORTED, VictimState.RECOVERED} <= reached
+    assert model.counters["rescues"] > 0
+
+
+def _leaderless_group(model, cohesion: float):
+    group = model.groups[0]
+    lieutenants = [m for m in group.members if m.role is not Role.LEADER][:2]
+    for m in lieutenants:
+        m.role = Role.LIEUTENANT
+        m.experience = 40
+    for m in group.members:
+        if m.role is Role.LIEUTENANT and m not in lieutenants:
+            m.role = Role.SOLDIER
+    far = [int(c) for c in np.argwhere(group.territory())[-1]]
+    lieutenants[1].cell = model.world.cell(*far)
+    group.leader.die_or_exit()
+    group.cohesion = cohesion
+    return group
+
+
+def _splits(cohesion: float, propensity: float, seeds=range(40)) -> int:
+    splits = 0
+    for seed in seeds:
+        model = small_model(seed, behaviour__ocg__split_propensity=propensity)
+        group = _leaderless_group(model, cohesion=cohesion)
+        before = len(model.groups)
+        conflict.succession(model, group)
+        assert group.leader is not None and group.leader.role is Role.LEADER
+        splits += len(model.groups) > before
+    return splits
+
+
+def test_a_leaderless_group_can_split():
+    assert _splits(cohesion=0.5, propensity=2.0) > 0
+
+
+def test_cohesive_groups_split_less_often():
+    loose, tight = _splits(cohesion=0.4, propensity=0.5), _splits(cohesion=0.9, propensity=0.5)
+    assert loose > tight, (loose, tight)
+
+
+def test_no_split_without_rivalry():
+    assert _splits(cohesion=0.3, propensity=0.0, seeds=range(10)) == 0
+
+
+def test_a_group_that_loses_its_leader_loses_cohesion():
+    model = small_model()
+    group = _leaderless_group(model, cohesion=0.8)
+    conflict.succession(model, group)
+    assert group.cohesion < 0.8
+
+
+def test_demand_falls_as_price_rises():
+    model = small_model()
+    group = model.groups[0]
+    base = np.ones(5)
+    assert (group.demand_at(20.0, base) < group.demand_at(10.0, base)).all()
+
+
+def test_seizures_are_passed_on_in_the_price():
+    prices = {}
+    for label, effort in (("calm", 0.0), ("policed", 20.0)):
+        model = small_model(behaviour__ocg__rationality=100.0)
+        group = model.groups[0]
+        for _ in range(12):
+            model.world.enforcement[:] = effort
+            group.cash, group.expected_sales = 1e6, 20.0
+            group.smuggle(model._route_options())
+            group.set_price()
+        prices[label] = group.price
+    assert prices["policed"] > prices["calm"]

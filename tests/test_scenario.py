@@ -1,0 +1,76 @@
+"""Scenario files: defaults, overrides and clear errors for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation.scenario import ScenarioError, load_scenario, parse_override
+from tests.conftest import ROOT
+
+
+def _errors(text: str, tmp_path) -> str:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    message = str(caught.value)
+    assert str(path) in message
+    return message
+
+
+def test_every_shipped_scenario_validates():
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        load_scenario(path)
+
+
+def test_defaults_and_contract_override_paths():
+    scenario = load_scenario(None, {"world.grid.width": 60, "world.ocgs.count": 12})
+    assert scenario.world.grid.width == 60 and scenario.world.ocgs.count == 12
+    assert scenario.output.snapshot_every == 12
+    assert scenario.strategy.enforcement_style == "rights_compliant"
+
+
+def test_unknown_field_is_named(tmp_path):
+    message = _errors("world:\n  grid: {widht: 10}\n", tmp_path)
+    assert "world.grid.widht" in message and "unknown field" in message
+
+
+def test_wrong_type_is_named(tmp_path):
+    message = _errors("behaviour:\n  ocg: {risk_aversion: high}\n", tmp_path)
+    assert "behaviour.ocg.risk_aversion" in message and "'high'" in message
+
+
+def test_negative_size_is_named(tmp_path):
+    message = _errors("world:\n  grid: {width: -5}\n", tmp_path)
+    assert "world.grid.width" in message and "greater than or equal to 8" in message
+
+
+def test_missing_file_and_broken_yaml(tmp_path):
+    with pytest.raises(ScenarioError, match="file not found"):
+        load_scenario(tmp_path / "nope.yaml")
+    assert "not valid YAML" in _errors("world: [unclosed\n", tmp_path)
+
+
+def test_zone_outside_the_grid_and_unknown_jurisdiction(tmp_path):
+    message = _errors("zones:\n  z: {rect: [0, 0, 99, 5]}\n", tmp_path)
+    assert "zone 'z'" in message and "exceeds" in message
+    message = _errors("zones:\n  z: {jurisdiction: Atlantis}\n", tmp_path)
+    assert "Atlantis" in message and "Northland" in message
+
+
+def test_no_lever_is_accepted_before_the_catalogue_exists(tmp_path):
+    message = _errors("strategy:\n  pursue:\n    hotspot_policing: {intensity: 1}\n", tmp_path)
+    assert "strategy.pursue.hotspot_policing" in message
+
+
+def test_overrides_are_typed_and_checked():
+    assert parse_override("world.grid.width=60") == ("world.grid.width", 60)
+    assert parse_override("zones.z={rect: [0, 0, 4, 4]}") == ("zones.z", {"rect": [0, 0, 4, 4]})
+    with pytest.raises(ScenarioError, match="no such setting"):
+        load_scenario(None, {"world.grid.depth": 3})
+    with pytest.raises(ScenarioError, match=r"world\.grid\.width"):
+        load_scenario(None, {"world.grid.width": "wide"})
+    with pytest.raises(ScenarioError, match="PATH=VALUE"):
+        parse_override("world.grid.width")
+    scenario = load_scenario(None, {"zones.centre": {"rect": [0, 0, 4, 4]}})
+    assert scenario.zones["centre"].rect == [0, 0, 4, 4]
