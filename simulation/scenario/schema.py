@@ -56,9 +56,9 @@ class GeographySpec(Section):
 
 class OCGPopulationSpec(Section):
     count: Annotated[int, Field(ge=1, le=500, description="groups at the start")] = 8
-    members: Annotated[int, Field(ge=3, le=10000, description="mean members per group at start")] = 60
+    members: Annotated[int, Field(ge=3, le=10000, description="mean members per group at start")] = 110
     cash: Annotated[float, Field(ge=0, description="k per group at start")] = 400.0
-    territory_radius: Annotated[int, Field(ge=0, le=20, description="cells held around the base")] = 3
+    territory_radius: Annotated[int, Field(ge=0, le=20, description="cells held around the base")] = 4
 
 
 class EnablerPopulationSpec(Section):
