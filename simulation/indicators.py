@@ -41,7 +41,7 @@ INDICATORS: tuple[Indicator, ...] = (
     # output level
     Indicator("arrests", "output", "persons/month", "members arrested"),
     Indicator("leaders_arrested", "output", "persons/month", "group leaders arrested"),
-    Indicator("seizures_value", "output", "k/month", "wholesale value of goods seized"),
+    Indicator("seizures_value", "output", "k/month", "street value (group's price) of goods seized"),
     Indicator("seizures_volume", "output", "units/month", "units seized"),
     Indicator("assets_confiscated", "output", "k/month", "cash and assets confiscated"),
     Indicator("prosecutions", "output", "cases/month", "arrests brought to court"),

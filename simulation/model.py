@@ -127,20 +127,21 @@ class CriminalMarketModel(mesa.Model):
         w, spec = self.world, self.spec.world.ocgs
         weights = w.population**2
         taken = np.zeros((w.width, w.height), dtype=bool)
+        # in a crowded world each group's first territory shrinks so that every group gets room
+        room = int((np.sqrt(w.width * w.height / spec.count) - 1) // 2)
+        radius = max(0, min(spec.territory_radius, room))
         for _ in range(spec.count):
             free = np.where(taken, 0.0, weights).ravel()
-            if free.sum() <= 0:
-                free = (~taken).ravel().astype(float)
+            if free.sum() <= 0:  # crowded world: bases may sit side by side, on unclaimed cells
+                free = (w.control < 0).ravel().astype(float)
             flat = int(self.rng.choice(free.size, p=free / free.sum()))
             hx, hy = divmod(flat, w.height)
             group = self.new_group((hx, hy), cash=spec.cash * float(self.rng.uniform(0.5, 1.5)))
-            near = (np.abs(w.xs - hx) <= spec.territory_radius) & (np.abs(w.ys - hy) <= spec.territory_radius)
+            near = (np.abs(w.xs - hx) <= radius) & (np.abs(w.ys - hy) <= radius)
             claim = near & (w.control < 0)
             w.control[claim] = group.gid
             w.control_strength[claim] = 0.6
-            taken |= (np.abs(w.xs - hx) <= spec.territory_radius + 2) & (
-                np.abs(w.ys - hy) <= spec.territory_radius + 2
-            )
+            taken |= (np.abs(w.xs - hx) <= radius + 2) & (np.abs(w.ys - hy) <= radius + 2)
             self._staff(group, max(3, int(self.rng.poisson(spec.members))), claim)
 
     def _staff(self, group: OCG, size: int, territory: np.ndarray) -> None:
@@ -265,9 +266,9 @@ class CriminalMarketModel(mesa.Model):
         for group in order:
             self._run_business(group, routes)
         self._contract_enablers()
+        policing.serve_sentences(self)  # before arrests: a new sentence starts next month
         policing.arrest_members(self)
         self._member_exits()
-        policing.serve_sentences(self)
         for group in list(self.groups):
             if group.leader_lost or (group.leader is None and group.active):
                 conflict.succession(self, group)
@@ -295,7 +296,7 @@ class CriminalMarketModel(mesa.Model):
         self.counters = dict.fromkeys(COUNTERS, 0.0)
         self.victim_fund += self.spec.behaviour.victim.compensation_fund
         self._pool = None
-        self.testimonies = [(gid, until) for gid, until in self.testimonies if until > self.steps]
+        self.testimonies = [(gid, until) for gid, until in self.testimonies if until >= self.steps]
         self._witnesses: dict[int, int] = {}
         for gid, _ in self.testimonies:
             self._witnesses[gid] = self._witnesses.get(gid, 0) + 1
@@ -309,7 +310,7 @@ class CriminalMarketModel(mesa.Model):
         cost = b.market.transport_cost + b.ocg.risk_aversion * hazard * b.market.wholesale_price
         origins = [p.x * w.height + p.y for p in w.entry_points]
         distance, predecessors = self.route_graph.shortest(cost, origins)
-        wholesale = np.array([p.wholesale_price * b.market.wholesale_price for p in w.entry_points])
+        wholesale = np.array([p.price_factor * b.market.wholesale_price for p in w.entry_points])
         return RouteOptions(distance, predecessors, origins, wholesale)
 
     def _run_business(self, group: OCG, routes: RouteOptions) -> None:
@@ -369,7 +370,7 @@ class CriminalMarketModel(mesa.Model):
         """A prisoner walks free and decides whether to go back to crime."""
         w = self.world
         self.counters["released"] += 1
-        old = getattr(member, "prior_group", None)
+        old = member.prior_group
         if old is not None and old in self.groups:
             x, y = old.hub
         else:

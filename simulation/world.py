@@ -40,7 +40,8 @@ class EntryPoint:
     index: int
     x: int
     y: int
-    wholesale_price: float
+    price_factor: float
+    """Local wholesale price relative to ``behaviour.market.wholesale_price``."""
     kind: str  # "port" or "crossing"
 
 
@@ -137,7 +138,7 @@ class World:
             for _ in range(count):
                 w = np.where(taken, 0.0, weight).ravel()
                 if w.sum() <= 0:
-                    w = (~taken).ravel().astype(float)
+                    w = np.ones(w.size)  # small world: entry points may be close together
                 flat = rng.choice(w.size, p=w / w.sum())
                 x, y = np.unravel_index(flat, edge.shape)
                 chosen.append((int(x), int(y), kind))

@@ -91,3 +91,14 @@ def test_baseline_market_functions(baseline_runs):
         assert late["corrupt_officials"].mean() > 0
         assert late["arrests"].sum() > 0 and late["seizures_value"].sum() > 0
         assert late["active_ocgs"].min() >= 2, "groups hold territory"
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"world.geography.entry_points": 12}, {"world.ocgs.count": 16}],
+    ids=["many-entry-points", "many-groups"],
+)
+def test_a_crowded_small_world_still_runs(overrides):
+    scenario = load_scenario(None, {"world.grid.width": 8, "world.grid.height": 8, **overrides})
+    result = run_scenario(scenario, seed=1, steps=3)
+    assert result.metrics["active_ocgs"].iloc[0] >= 1

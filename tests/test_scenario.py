@@ -55,7 +55,7 @@ def test_zone_outside_the_grid_and_unknown_jurisdiction(tmp_path):
     message = _errors("zones:\n  z: {rect: [0, 0, 99, 5]}\n", tmp_path)
     assert "zone 'z'" in message and "exceeds" in message
     message = _errors("zones:\n  z: {jurisdiction: Atlantis}\n", tmp_path)
-    assert "Atlantis" in message and "Northland" in message
+    assert "Atlantis" in message and "Westland" in message
 
 
 def test_no_lever_is_accepted_before_the_catalogue_exists(tmp_path):

@@ -5,7 +5,8 @@ legitimate opportunities) fires; after prison, re-offend with a propensity that 
 unemployment and exclusion where released.
 
 Attributes: ``group`` (OCG or None), ``role`` (leader / lieutenant / soldier), ``experience``
-(months active), ``status`` (free / prison), ``sentence`` (months left), ``released_at``.
+(months active), ``status`` (free / prison), ``sentence`` (months left), ``prior_group``
+(the group a prisoner belonged to).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Member(CellAgent):
         self.experience = experience
         self.status = Status.FREE
         self.sentence = 0
+        self.prior_group: OCG | None = None
         self.cell = cell
         group.members.append(self)
 

@@ -64,7 +64,6 @@ class OCG(Agent):
         self.expected_sales = 0.0
         self.enablers: dict[str, Enabler] = {}
         self.payroll: list[PublicOfficial] = []
-        self.bribe_offer = 0.0
         self.unpaid = False
         self.route: np.ndarray = np.array([], dtype=int)
         self.reset_accounts()
@@ -141,8 +140,7 @@ class OCG(Agent):
         quantity = min(wanted, affordable)
         if quantity <= 0 or path.size == 0:
             self.shipped = 0.0
-            self._learn_losses(0.0)
-            return
+            return  # nothing shipped, nothing learnt about seizures
         self.costs += quantity * (wholesale + route_transport)
         self.cash -= quantity * (wholesale + route_transport)
         hazard = self.model.seizure_hazard(self, path)

@@ -32,7 +32,6 @@ class PoliceUnit(Agent):
         self.jurisdiction = jurisdiction
         self.precinct = precinct
         self.effort = effort
-        self.arrests = 0
 
     def allocate(self, activity: np.ndarray, violence: np.ndarray, reports: np.ndarray) -> np.ndarray:
         """Effort per cell this month (zero outside the precinct)."""

@@ -39,8 +39,8 @@ class JurisdictionSpec(Section):
 
 def _default_jurisdictions() -> list[JurisdictionSpec]:
     return [
-        JurisdictionSpec(name="Northland", state_capacity=1.0),
-        JurisdictionSpec(name="Southland", state_capacity=0.7),
+        JurisdictionSpec(name="Westland", state_capacity=1.0),
+        JurisdictionSpec(name="Eastland", state_capacity=0.7),
     ]
 
 
@@ -100,6 +100,16 @@ class WorldSpec(Section):
             raise ValueError(f"jurisdiction names must be unique, got {names}")
         if len(self.jurisdictions) > self.grid.width // 4:
             raise ValueError("each jurisdiction needs at least 4 columns of the grid")
+        if self.ocgs.count > self.grid.width * self.grid.height // 4:
+            raise ValueError(
+                f"ocgs.count ({self.ocgs.count}) needs at least 4 cells per group "
+                f"(at most {self.grid.width * self.grid.height // 4} on this grid)"
+            )
+        if self.police.units_per_jurisdiction > self.grid.height:
+            raise ValueError(
+                f"police.units_per_jurisdiction ({self.police.units_per_jurisdiction}) cannot exceed "
+                f"the grid height ({self.grid.height}): each unit patrols a band of rows"
+            )
         return self
 
 
@@ -169,7 +179,7 @@ class PolicingBehaviour(Section):
     conviction_rate: Probability = 0.5
     witness_weight: Annotated[float, Field(ge=0, description="conviction gain per witness")] = 0.15
     confiscation_rate: Annotated[
-        Probability, Field(description="share of a group's exposed cash taken per senior arrest")
+        Probability, Field(description="share of a group's cash taken per senior conviction")
     ] = 0.2
     cooperation: Annotated[Probability, Field(description="cross-border cooperation propensity")] = 0.05
 

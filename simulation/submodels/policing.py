@@ -28,7 +28,7 @@ def seizure_hazard(model: CriminalMarketModel, group: OCG, path: np.ndarray) -> 
     world, b = model.world, model.spec.behaviour
     effort = world.enforcement.ravel()[path]
     hazard = 1.0 - np.exp(-b.policing.interdiction_rate * effort * model.modifiers.interdiction)
-    protection = model.protection_of(group).ravel()[path] if group is not None else 0.0
+    protection = model.protection_of(group).ravel()[path]
     concealment = b.enabler.concealment if "transporter" in group.enablers else 0.0
     return hazard * (1.0 - protection) * (1.0 - concealment)
 
