@@ -518,6 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(worker(json.loads(args.worker))))
         return 0
 
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     large_steps = args.large_steps if args.large_steps is not None else (20 if args.quick else 120)
     scaling_steps = args.scaling_steps if args.scaling_steps is not None else (5 if args.quick else 20)
     seeds = list(range(1, args.repeats + 1))
