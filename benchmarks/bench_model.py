@@ -11,7 +11,7 @@ Sections (each prints its figure, its budget and PASS/OVER):
 Every measurement runs in a fresh worker subprocess with numerical libraries limited to one
 thread, so peak memory (``ru_maxrss``) belongs to one configuration. Run from anywhere::
 
-    .venv/bin/python benchmarks/bench_model.py                 # full run, about 5 minutes
+    .venv/bin/python benchmarks/bench_model.py                 # full run, about 4 minutes
     .venv/bin/python benchmarks/bench_model.py --quick         # about 2 minutes
     .venv/bin/python benchmarks/bench_model.py --json bench.json
 """
@@ -538,7 +538,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["scaling"] = bench_scaling(scaling_steps, args.seed)
     elapsed = time.perf_counter() - started
     results["script_s"] = elapsed
-    full = not args.quick and large_steps == 120 and scaling_steps == 20
+    full = (
+        not args.quick
+        and not args.no_scaling
+        and args.repeats == 3
+        and large_steps == 120
+        and scaling_steps == 20
+    )
     budget = f"<= {SCRIPT_BUDGET_S / 60:.0f} min" if full else "(not a default run)"
     state = verdict(elapsed <= SCRIPT_BUDGET_S) if full else ""
     print(f"\nwhole script: {elapsed:.0f} s  {budget}  {state}")
