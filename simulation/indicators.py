@@ -18,12 +18,13 @@ class Indicator:
 
 INDICATORS: tuple[Indicator, ...] = (
     # outcome level
-    Indicator("violence", "outcome", "incidents/month", "violent incidents from turf contests"),
+    Indicator("violence", "outcome", "incidents/month", "violent incidents: turf contests and succession fights"),
     Indicator("homicides", "outcome", "deaths/month", "members killed in contests"),
     Indicator("ocg_revenue", "outcome", "k/month", "drug sales plus extortion income of all groups"),
     Indicator("ocg_profit", "outcome", "k/month", "revenue less sourcing, transport, wages, bribes, fees"),
     Indicator("criminal_assets", "outcome", "k", "cash plus laundered assets held by groups"),
-    Indicator("active_ocgs", "outcome", "groups", "groups with at least one free member"),
+    Indicator("active_ocgs", "outcome", "groups", "groups with members at liberty at the month's end"),
+    Indicator("splits", "outcome", "groups/month", "groups that split in a succession crisis"),
     Indicator("ocg_members", "outcome", "persons", "members at liberty"),
     Indicator("recruits", "outcome", "persons/month", "new members recruited"),
     Indicator("exits", "outcome", "persons/month", "members who left crime"),

@@ -41,12 +41,15 @@ COUNTERS = (
     "cross_border_operations",
     "officials_removed",
     "splits",
+    "community_reports",
     "seizures_volume",
     "seizures_value",
     "released",
     "reoffended",
 )
 RECIDIVISM_WINDOW = 24
+VICTIM_FUND_SHARE = 0.2
+"""Share of confiscated assets paid into the victims' compensation fund (Toolkit case study 6)."""
 
 
 class CriminalMarketModel(mesa.Model):
@@ -81,7 +84,8 @@ class CriminalMarketModel(mesa.Model):
         self._refresh_community_layers()
         self.last_activity = np.zeros_like(self.services)
         self.last_violence = np.zeros_like(self.services)
-        self.last_reports = np.zeros_like(self.services)
+        self.reports = np.zeros_like(self.services)
+        self.last_reports = self.reports
         self.mean_effort = 0.0
 
     # ==================================================================== initialisation
@@ -250,6 +254,11 @@ class CriminalMarketModel(mesa.Model):
     def victimise(self, group: OCG, x: int, y: int, kind: str) -> None:
         victimisation.victimise(self, group, x, y, kind)
 
+    def confiscated(self, amount: float) -> None:
+        """Criminal assets taken by the state; a fifth goes to the victims' compensation fund."""
+        self.counters["assets_confiscated"] += amount
+        self.victim_fund += VICTIM_FUND_SHARE * amount
+
     def record_seizure(self, group: OCG, volume: float) -> None:
         """Seizures are valued at the group's street price, as police statistics report them."""
         self.counters["seizures_volume"] += volume
@@ -275,6 +284,7 @@ class CriminalMarketModel(mesa.Model):
         self._dissolve_empty_groups()
         for group in [g for g in order if g in self.groups]:
             self._run_territory(group)
+        self._dissolve_empty_groups()  # fights in the territory phase can take a group's last members
         self._update_control_strength()
         self._enablers_month()
         self._officials_month()
@@ -288,7 +298,7 @@ class CriminalMarketModel(mesa.Model):
         w = self.world
         self.last_activity = w.activity.copy()
         self.last_violence = w.violence.copy()
-        self.last_reports = w.reporting * (w.violence + w.victimisation + 0.1 * w.activity)
+        self.last_reports = self.reports
         for name in ("activity", "violence", "victimisation", "illicit_demand"):
             w.layers[name][:] = 0.0
         self.services[:] = 0.0
@@ -412,10 +422,10 @@ class CriminalMarketModel(mesa.Model):
         b = self.spec.behaviour.enabler
         for enabler in list(self.enablers):
             if self.rng.random() < enabler.detection_probability():
-                exposed = enabler.disrupt()
+                seized = enabler.disrupt()
                 self.enablers.remove(enabler)
                 self.counters["enablers_disrupted"] += 1
-                self.counters["assets_confiscated"] += exposed
+                self.confiscated(seized)
         for kind in ENABLER_KINDS:
             unmet = sum(1 for g in self.groups if kind not in g.enablers)
             if unmet and self.rng.random() < b.entry_rate:
@@ -454,7 +464,8 @@ class CriminalMarketModel(mesa.Model):
             )
         self._refresh_community_layers()
         seen = w.violence + w.victimisation + 0.1 * w.activity
-        self.counters["community_reports"] = float(self.rng.poisson(w.reporting * seen).sum())
+        self.reports = self.rng.poisson(w.reporting * seen).astype(float)
+        self.counters["community_reports"] = float(self.reports.sum())
 
     def _refresh_community_layers(self) -> None:
         w = self.world
@@ -503,6 +514,7 @@ class CriminalMarketModel(mesa.Model):
             "ocg_profit": sum(g.profit for g in self.groups),
             "criminal_assets": sum(max(0.0, g.cash) + g.laundered for g in self.groups),
             "active_ocgs": float(len(self.groups)),
+            "splits": c["splits"],
             "ocg_members": float(members_free),
             "recruits": c["recruits"],
             "exits": c["exits"],

@@ -48,6 +48,14 @@ class RouteGraph:
         return dist, pred
 
     @staticmethod
+    def length(path: np.ndarray, height: int) -> float:
+        """Distance travelled along a path of flat cell indices (diagonal steps count sqrt 2)."""
+        if path.size < 2:
+            return 1.0
+        xs, ys = np.divmod(path, height)
+        return float(np.hypot(np.diff(xs), np.diff(ys)).sum())
+
+    @staticmethod
     def path(predecessors: np.ndarray, origin: int, target: int) -> np.ndarray:
         """Flat cell indices from origin to target (inclusive), following predecessors."""
         cells = [target]

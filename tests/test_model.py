@@ -68,7 +68,7 @@ def test_overrides_reach_the_world():
 @pytest.fixture(scope="module")
 def baseline_runs():
     scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
-    return [run_scenario(scenario, seed=seed).metrics for seed in (1, 2, 3)]
+    return [run_scenario(scenario, seed=seed).metrics for seed in (1, 2, 3, 4, 5)]
 
 
 @pytest.mark.slow

@@ -62,12 +62,16 @@ class Enabler(CellAgent):
         return min(0.9, b.detection_rate * (1.0 + 0.5 * len(self.clients)) * (1.0 + volume / 500.0))
 
     def disrupt(self) -> float:
-        """Removed by investigators: clients lose the service; returns the money exposed."""
-        exposed = sum(self.handled.values()) if self.kind == "launderer" else 0.0
+        """Removed by investigators: clients lose the service; returns the assets seized.
+
+        A launderer's books expose what each client laundered through it this month.
+        """
+        exposed = 0.0
         for group in list(self.clients):
             if self.kind == "launderer":
                 taken = min(group.laundered, self.handled.get(group.gid, 0.0))
                 group.laundered -= taken
+                exposed += taken
             self.drop_client(group)
         self.remove()
         return exposed

@@ -132,7 +132,10 @@ class OCG(Agent):
         path = routes.path(choice, hub_index)
         self.route = path
         wholesale = routes.wholesale[choice]
-        route_transport = market.transport_cost * max(1, path.size - 1)
+        route_transport = market.transport_cost * RouteGraph.length(path, world.height)
+        transporter = self.enablers.get("transporter")
+        fee = transporter.fee_rate * wholesale if transporter is not None else 0.0
+        route_transport += fee  # the transporter charges a share of the cargo's value
         self.unit_cost = (wholesale + route_transport) / max(0.05, 1.0 - self.loss_rate)
 
         wanted = max(0.0, self.expected_sales * 1.05 - self.inventory) / max(0.05, 1 - self.loss_rate)
@@ -143,6 +146,8 @@ class OCG(Agent):
             return  # nothing shipped, nothing learnt about seizures
         self.costs += quantity * (wholesale + route_transport)
         self.cash -= quantity * (wholesale + route_transport)
+        if transporter is not None:
+            transporter.serve(self, quantity * wholesale)
         hazard = self.model.seizure_hazard(self, path)
         survival = float(np.prod(1.0 - hazard))
         consignments = max(1, int(np.ceil(quantity / 2.0)))
@@ -206,13 +211,20 @@ class OCG(Agent):
         """Wages, community 'services' (buying legitimacy) and the officials on the payroll."""
         b = self.model.spec.behaviour.ocg
         wages = b.wage * len(self.members)
-        services = b.services_share * max(0.0, self.revenue)
         bribes = sum(o.bribe for o in self.payroll)
-        due = wages + services + bribes
+        forger = self.enablers.get("forger")
+        documents = forger.fee_rate * wages if forger is not None else 0.0
+        due = wages + bribes + documents
         self.unpaid = self.cash < due
         paid = min(max(0.0, self.cash), due)
         self.cash -= paid
         self.costs += paid
+        if forger is not None:
+            forger.serve(self, documents)
+        # 'services' come out of what is left once people and protection are paid
+        services = min(b.services_share * max(0.0, self.revenue), max(0.0, self.cash))
+        self.cash -= services
+        self.costs += services
         if services > 0 and territory.any():
             share = np.where(territory, self.model.world.population, 0.0)
             self.model.services[:] += services * share / share.sum()
@@ -368,7 +380,7 @@ class OCG(Agent):
         losing = np.nonzero(~hub)[0]
         stake = b.expansion_horizon * b.members_per_cell * b.wage
         give_up = choose_with_outside_option(
-            -b.expansion_horizon * value[losing], b.rationality, 1, self.model.rng, stake
+            -b.expansion_horizon * value[losing], b.rationality, b.expansion_attempts, self.model.rng, stake
         )
         drop = list(losing[give_up])
         free = len(self.members)

@@ -48,7 +48,9 @@ class Victim(CellAgent):
         self.state = state
         self.since = step
 
-    def revictimise(self, group: OCG, step: int) -> None:
+    def revictimise(self, group: OCG, step: int, kind: str | None = None) -> None:
         self.group = group
+        if kind is not None:
+            self.kind = kind
         self.victimisations += 1
         self.move(VictimState.VICTIMISED, step)

@@ -134,7 +134,9 @@ class OCGBehaviour(Section):
     wage: Annotated[float, Field(ge=0, description="k per member per month")] = 1.2
     members_per_cell: Annotated[float, Field(gt=0, description="members needed to hold a cell")] = 1.5
     sales_per_member: Annotated[float, Field(gt=0, description="units a member can retail a month")] = 1.2
-    expansion_attempts: Annotated[int, Field(ge=0, le=50, description="cells tried per step")] = 3
+    expansion_attempts: Annotated[
+        int, Field(ge=0, le=50, description="cells taken or given up at most per step")
+    ] = 6
     expansion_horizon: Annotated[float, Field(gt=0, description="months of gain weighed")] = 6.0
     contest_cost: Annotated[float, Field(ge=0, description="k of expected loss per unit fight")] = 30.0
     lethality: Probability = 0.08

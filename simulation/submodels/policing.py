@@ -70,7 +70,7 @@ def arrest_members(model: CriminalMarketModel) -> None:
         places = {int(world.jurisdiction[xs[i], ys[i]]) for i in caught}
         for i in caught:
             prosecute(model, free[i], group)
-        cross_border_pursuit(model, group, places)
+        pursue_leader(model, group, places)
 
 
 def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
@@ -103,25 +103,33 @@ def confiscate(model: CriminalMarketModel, group: OCG) -> None:
     taken = rate * max(0.0, group.cash) + 0.2 * rate * group.laundered
     group.cash -= rate * max(0.0, group.cash)
     group.laundered -= 0.2 * rate * group.laundered
-    model.counters["assets_confiscated"] += taken
-    model.victim_fund += 0.2 * taken
+    model.confiscated(taken)
 
 
-def cross_border_pursuit(model: CriminalMarketModel, group: OCG, arrest_places: set[int]) -> None:
-    """Arrests lead investigators to the leader; across the border that takes a joint operation."""
+def pursue_leader(model: CriminalMarketModel, group: OCG, arrest_places: set[int]) -> None:
+    """Arrests give investigators a trail to the leader; following it abroad takes a joint operation.
+
+    The follow-up is one more detection attempt on the leader with the month's mean effort added
+    where the leader is, cut by the usual insulation, protection and forged cover. A leader across
+    the border is reached only when the police forces cooperate, so a border is a safe haven
+    unless cooperation says otherwise.
+    """
     leader = group.leader
     if not arrest_places or leader is None or leader.group is not group:
         return
+    world, b = model.world, model.spec.behaviour
     x, y = leader.cell.coordinate
-    if int(model.world.jurisdiction[x, y]) in arrest_places:
-        return
-    b = model.spec.behaviour.policing
-    if model.rng.random() < min(1.0, b.cooperation * model.modifiers.cooperation):
+    if int(world.jurisdiction[x, y]) not in arrest_places:
+        if model.rng.random() >= min(1.0, b.policing.cooperation * model.modifiers.cooperation):
+            return
         model.counters["cross_border_operations"] += 1
-        effort = float(model.world.enforcement[x, y]) + model.mean_effort
-        chance = float(detection_hazard(model, np.array(effort), np.array(1.0)))
-        if model.rng.random() < chance * (1.0 - model.spec.behaviour.member.leader_insulation / 2):
-            prosecute(model, leader, group)
+    effort = np.array(float(world.enforcement[x, y]) + model.mean_effort)
+    chance = float(detection_hazard(model, effort, np.array(float(world.reporting[x, y]))))
+    insulation = min(1.0, b.member.leader_insulation * model.modifiers.insulation)
+    cover = b.enabler.cover if "forger" in group.enablers else 0.0
+    protection = float(model.protection_of(group)[x, y])
+    if model.rng.random() < chance * (1.0 - insulation) * (1.0 - cover) * (1.0 - protection):
+        prosecute(model, leader, group)
 
 
 def serve_sentences(model: CriminalMarketModel) -> None:

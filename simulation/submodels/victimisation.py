@@ -36,7 +36,7 @@ def victimise(model: CriminalMarketModel, group: OCG, x: int, y: int, kind: str)
     cell = model.world.cell(x, y)
     for agent in cell.agents:
         if isinstance(agent, Victim) and agent.state is VictimState.RECOVERED:
-            agent.revictimise(group, model.steps)
+            agent.revictimise(group, model.steps, kind)
             return
     model.victims.append(Victim(model, group, kind, cell, model.steps))
 
