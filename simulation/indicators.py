@@ -18,7 +18,7 @@ class Indicator:
 
 INDICATORS: tuple[Indicator, ...] = (
     # outcome level
-    Indicator("violence", "outcome", "incidents/month", "violent incidents: turf contests and succession fights"),
+    Indicator("violence", "outcome", "incidents/month", "turf contests and succession fights"),
     Indicator("homicides", "outcome", "deaths/month", "members killed in contests"),
     Indicator("ocg_revenue", "outcome", "k/month", "drug sales plus extortion income of all groups"),
     Indicator("ocg_profit", "outcome", "k/month", "revenue less sourcing, transport, wages, bribes, fees"),
