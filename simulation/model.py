@@ -12,18 +12,21 @@ from collections import deque
 import mesa
 import numpy as np
 
-from simulation.agents.community import BlockExperience, Community
+from simulation.agents.community import BlockExperience, BlockProgrammes, Community
 from simulation.agents.enabler import ENABLER_KINDS, Enabler
 from simulation.agents.member import Member, Role, exit_hazard
 from simulation.agents.ocg import OCG, RouteOptions
 from simulation.agents.official import PoliceUnit, PublicOfficial
 from simulation.agents.victim import Victim, VictimState
 from simulation.indicators import SNAPSHOT_LAYERS
+from simulation.levers import apply as levers
+from simulation.levers.catalogue import PRINCIPLES
 from simulation.modifiers import DecisionModifiers
 from simulation.routing import RouteGraph
 from simulation.scenario.schema import Scenario
 from simulation.submodels import conflict, policing, victimisation
-from simulation.world import World
+from simulation.world import World, dilate
+from simulation.zones import ZoneBook, ring
 
 COUNTERS = (
     "recruits",
@@ -58,8 +61,8 @@ class CriminalMarketModel(mesa.Model):
     def __init__(self, spec: Scenario, seed: int) -> None:
         super().__init__(rng=int(seed))
         self.spec = spec
-        self.modifiers = DecisionModifiers()
         self.world = World(spec.world, self.rng, self.random)
+        self.modifiers = DecisionModifiers((self.world.width, self.world.height))
         self.route_graph = RouteGraph(self.world.width, self.world.height)
         self._no_protection = np.zeros((self.world.width, self.world.height))
         self.groups: list[OCG] = []
@@ -73,7 +76,10 @@ class CriminalMarketModel(mesa.Model):
         self.records: list[dict[str, float]] = []
         self.counters: dict[str, float] = dict.fromkeys(COUNTERS, 0.0)
         self._recidivism: deque[tuple[float, float]] = deque(maxlen=RECIDIVISM_WINDOW)
-        self.spend = {"prevent": 0.0, "pursue": 0.0, "protect": 0.0, "promote": 0.0}
+        self.spend = dict.fromkeys(PRINCIPLES, 0.0)
+        self.zones = ZoneBook(spec, self.world)
+        self.active_levers: list[levers.ActiveLever] = []
+        self._displacement_masks = self._displacement_areas()
         self.services = np.zeros((self.world.width, self.world.height))
         self.sales_value = 0.0
         self._create_communities()
@@ -195,17 +201,10 @@ class CriminalMarketModel(mesa.Model):
 
     # =========================================================================== queries
     def dilate(self, mask: np.ndarray) -> np.ndarray:
-        """Cells within one Moore step of ``mask``."""
-        out = mask.copy()
-        out[1:, :] |= mask[:-1, :]
-        out[:-1, :] |= mask[1:, :]
-        grown = out.copy()
-        out[:, 1:] |= grown[:, :-1]
-        out[:, :-1] |= grown[:, 1:]
-        return out
+        return dilate(mask)
 
-    def detection_hazard(self, effort: np.ndarray, reporting: np.ndarray) -> np.ndarray:
-        return policing.detection_hazard(self, effort, reporting)
+    def detection_hazard(self, effort: np.ndarray, reporting: np.ndarray, boost) -> np.ndarray:
+        return policing.detection_hazard(self, effort, reporting, boost)
 
     def seizure_hazard(self, group: OCG, path: np.ndarray) -> np.ndarray:
         return policing.seizure_hazard(self, group, path)
@@ -268,6 +267,8 @@ class CriminalMarketModel(mesa.Model):
     def step(self) -> None:
         """One month (see docs/ODD.md, 'Process overview and scheduling')."""
         self._begin_step()
+        self.active_levers = levers.plan(self.spec.strategy, self.steps, self.world, self.zones)
+        self.spend = levers.apply(self.active_levers, self.modifiers)
         policing.allocate_effort(self)
         self.mean_effort = float(self.world.enforcement.mean())
         routes = self._route_options()
@@ -293,6 +294,7 @@ class CriminalMarketModel(mesa.Model):
         self._new_entrants()
         self._age_members()
         self._record()
+        self.zones.observe(self.steps, self.world.activity)
 
     def _begin_step(self) -> None:
         w = self.world
@@ -316,7 +318,8 @@ class CriminalMarketModel(mesa.Model):
     def _route_options(self) -> RouteOptions:
         """Cell costs are transport plus risk-weighted expected seizure loss; shared by all groups."""
         w, b = self.world, self.spec.behaviour
-        hazard = 1.0 - np.exp(-b.policing.interdiction_rate * w.enforcement * self.modifiers.interdiction)
+        boost = self.modifiers.interdiction
+        hazard = 1.0 - np.exp(-b.policing.interdiction_rate * w.enforcement * boost)
         cost = b.market.transport_cost + b.ocg.risk_aversion * hazard * b.market.wholesale_price
         origins = [p.x * w.height + p.y for p in w.entry_points]
         distance, predecessors = self.route_graph.shortest(cost, origins)
@@ -370,7 +373,7 @@ class CriminalMarketModel(mesa.Model):
                 group.cohesion,
                 w.unemployment[coords[:, 0], coords[:, 1]],
                 group.unpaid,
-                self.modifiers.exit,
+                self.modifiers.exit[coords[:, 0], coords[:, 1]],
             )
             for i in np.nonzero(self.rng.random(len(free)) < hazard)[0]:
                 free[i].die_or_exit()
@@ -387,7 +390,10 @@ class CriminalMarketModel(mesa.Model):
             p = (w.population / w.population.sum()).ravel()
             x, y = divmod(int(self.rng.choice(p.size, p=p)), w.height)
         chance = member.reoffend_probability(
-            float(w.unemployment[x, y]), float(w.exclusion[x, y]), float(w.ocg_legitimacy[x, y])
+            float(w.unemployment[x, y]),
+            float(w.exclusion[x, y]),
+            float(w.ocg_legitimacy[x, y]),
+            float(self.modifiers.reoffend[x, y]),
         )
         group = old if old in self.groups else self.group_by_gid.get(int(w.control[x, y]))
         if group is None or self.rng.random() >= chance:
@@ -451,8 +457,13 @@ class CriminalMarketModel(mesa.Model):
         for o in self.officials:
             corrupt[o.block] += o.corrupt
         per_block = np.maximum(np.bincount([o.block for o in self.officials], minlength=w.n_blocks), 1)
+        mod = self.modifiers
+        relief = w.block_mean(mod.grievance_relief, w.population)
+        narrative = w.block_mean(mod.legitimacy_shift, w.population)
+        partnership = w.block_mean(mod.trust_shift, w.population)
         for c in self.communities:
             b = c.block
+            programmes = BlockProgrammes(float(relief[b]), float(narrative[b]), float(partnership[b]))
             c.update(
                 BlockExperience(
                     violence=float(violence[b]),
@@ -460,7 +471,8 @@ class CriminalMarketModel(mesa.Model):
                     services=float(services[b]),
                     enforcement=float(effort[b] / mean_effort),
                     corruption=float(corrupt[b] / per_block[b]),
-                )
+                ),
+                programmes,
             )
         self._refresh_community_layers()
         seen = w.violence + w.victimisation + 0.1 * w.activity
@@ -550,8 +562,43 @@ class CriminalMarketModel(mesa.Model):
             "spend_protect": self.spend["protect"],
             "spend_promote": self.spend["promote"],
             "enforcement_effort": float(w.enforcement.sum()),
+            **self._displacement_record(),
         }
         self.records.append(record)
+
+    def _displacement_areas(self) -> dict[str, np.ndarray]:
+        """Target, buffer, control and across-the-border areas when the scenario asks for them."""
+        spec = self.spec.displacement
+        if spec is None:
+            return {}
+        target = self.zones.mask(spec.target)
+        buffer = ring(target, spec.buffer)
+        touched = np.unique(self.world.jurisdiction[target])
+        return {
+            "displacement_target": target,
+            "displacement_buffer": buffer,
+            "displacement_control": ~target & ~buffer,
+            "displacement_other_jurisdictions": ~np.isin(self.world.jurisdiction, touched),
+        }
+
+    def displacement_masks(self) -> dict[str, np.ndarray]:
+        """The displacement areas (hotspot targets are fixed once their month has passed)."""
+        if self.spec.displacement is not None and not self._displacement_masks["displacement_target"].any():
+            self._displacement_masks = self._displacement_areas()
+        return self._displacement_masks
+
+    def _displacement_record(self) -> dict[str, float]:
+        masks = self.displacement_masks()
+        if not masks:
+            return {}
+        activity = self.world.activity
+        return {
+            "activity_target": float(activity[masks["displacement_target"]].sum()),
+            "activity_buffer": float(activity[masks["displacement_buffer"]].sum()),
+            "activity_control": float(activity[masks["displacement_control"]].sum()),
+            "activity_other_jurisdictions": float(activity[masks["displacement_other_jurisdictions"]].sum()),
+            "activity_total": float(activity.sum()),
+        }
 
     def snapshot(self) -> dict[str, np.ndarray]:
         """Copies of the spatial layers kept for displacement maps."""

@@ -27,6 +27,8 @@ class RunResult:
     snapshots: dict[int, dict[str, np.ndarray]] = field(default_factory=dict)
     """step -> layer name -> 2-D array indexed ``[x, y]``; step 0 is the initial world."""
     wall_time: float = 0.0
+    zone_masks: dict[str, np.ndarray] = field(default_factory=dict)
+    """Named zones and, with ``displacement:``, the target / buffer / control areas ([x, y])."""
 
 
 def run_scenario(
@@ -57,4 +59,5 @@ def run_scenario(
         metrics=metrics,
         snapshots=snapshots,
         wall_time=time.perf_counter() - started,
+        zone_masks={**model.zones.masks, **model.displacement_masks()},
     )

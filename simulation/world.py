@@ -33,6 +33,17 @@ LAYERS_FLOAT = (
 LAYERS_INT = ("jurisdiction", "entry_point", "control", "block")
 
 
+def dilate(mask: np.ndarray) -> np.ndarray:
+    """Cells within one Moore step of ``mask``."""
+    out = mask.copy()
+    out[1:, :] |= mask[:-1, :]
+    out[:-1, :] |= mask[1:, :]
+    grown = out.copy()
+    out[:, 1:] |= grown[:, :-1]
+    out[:, :-1] |= grown[:, 1:]
+    return out
+
+
 @dataclass(frozen=True)
 class EntryPoint:
     """A place where goods enter the market, with its local wholesale price."""

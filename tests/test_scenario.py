@@ -58,9 +58,34 @@ def test_zone_outside_the_grid_and_unknown_jurisdiction(tmp_path):
     assert "Atlantis" in message and "Westland" in message
 
 
-def test_no_lever_is_accepted_before_the_catalogue_exists(tmp_path):
-    message = _errors("strategy:\n  pursue:\n    hotspot_policing: {intensity: 1}\n", tmp_path)
-    assert "strategy.pursue.hotspot_policing" in message
+def test_a_mistyped_lever_lists_the_levers_of_its_principle(tmp_path):
+    message = _errors("strategy:\n  pursue:\n    hotspot_polcing: {intensity: 1}\n", tmp_path)
+    assert "strategy.pursue.hotspot_polcing" in message
+    assert "pursue levers are: intelligence, hotspot_policing" in message
+
+
+def test_every_lever_of_the_catalogue_is_accepted():
+    from simulation.levers import LEVERS
+
+    overrides = {f"strategy.{lever.principle}.{lever.name}": {"intensity": 0.5} for lever in LEVERS}
+    scenario = load_scenario(None, overrides)
+    assert len(scenario.strategy.levers()) == len(LEVERS)
+
+
+def test_lever_windows_intensities_and_targets_are_checked(tmp_path):
+    lever = "strategy:\n  pursue:\n    interdiction: {spec}\n"
+    assert "end (3) must be after start (5)" in _errors(
+        lever.replace("{spec}", "{start: 5, end: 3}"), tmp_path
+    )
+    assert "less than or equal to 1" in _errors(lever.replace("{spec}", "{intensity: 1.5}"), tmp_path)
+    message = _errors(lever.replace("{spec}", "{target: {zone: nowhere}}"), tmp_path)
+    assert "strategy.pursue.interdiction.target: unknown zone 'nowhere'" in message
+    message = _errors(lever.replace("{spec}", "{target: north}"), tmp_path)
+    assert "must be 'all', {zone: NAME} or {jurisdiction: NAME}" in message
+
+
+def test_displacement_needs_a_known_zone(tmp_path):
+    assert "displacement.target: unknown zone 'core'" in _errors("displacement: {target: core}\n", tmp_path)
 
 
 def test_overrides_are_typed_and_checked():

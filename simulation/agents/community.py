@@ -33,6 +33,15 @@ class BlockExperience:
     corruption: float
 
 
+@dataclass
+class BlockProgrammes:
+    """Strategy programmes reaching the block (block means of the community modifiers)."""
+
+    grievance_relief: float = 0.0
+    legitimacy_shift: float = 0.0
+    trust_shift: float = 0.0
+
+
 class Community(Agent):
     """Neighbourhood agent: updates its attitudes from what happened in its block."""
 
@@ -70,8 +79,9 @@ class Community(Agent):
     def _reporting(self) -> float:
         return float(np.clip(self.trust * (1.0 - self.fear) * (1.0 - self.legitimacy), 0.0, 1.0))
 
-    def update(self, seen: BlockExperience) -> None:
-        """Move attitudes toward what this month's experience implies."""
+    def update(self, seen: BlockExperience, programmes: BlockProgrammes | None = None) -> None:
+        """Move attitudes toward what this month's experience (and any programme) implies."""
+        p = programmes or BlockProgrammes()
         b = self.model.spec.behaviour.community
         heavy = self.model.spec.strategy.enforcement_style == "heavy_handed"
         harm = b.violence_weight * seen.violence + b.victimisation_weight * seen.victimisation
@@ -83,9 +93,10 @@ class Community(Agent):
             + b.services_weight * seen.services
             - 0.5 * harm
             + 2.0 * abuse
+            - p.legitimacy_shift
         )
-        trust_target = self.state_presence * (1.0 - 0.5 * seen.corruption) - 2.0 * abuse
-        grievance_target = 0.5 * self.exclusion + self.unemployment + harm + 2.0 * abuse
+        trust_target = self.state_presence * (1.0 - 0.5 * seen.corruption) - 2.0 * abuse + p.trust_shift
+        grievance_target = 0.5 * self.exclusion + self.unemployment + harm + 2.0 * abuse - p.grievance_relief
         rate = b.adaptation
         self.legitimacy += rate * (float(np.clip(legitimacy_target, 0, 1)) - self.legitimacy)
         self.trust += rate * (float(np.clip(trust_target, 0, 1)) - self.trust)

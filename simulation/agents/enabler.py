@@ -59,7 +59,9 @@ class Enabler(CellAgent):
         """Monthly hazard of disruption: busier enablers leave more traces."""
         b = self.model.spec.behaviour.enabler
         volume = sum(self.handled.values())
-        return min(0.9, b.detection_rate * (1.0 + 0.5 * len(self.clients)) * (1.0 + volume / 500.0))
+        scrutiny = float(self.model.modifiers.enabler_detection[self.cell.coordinate])
+        traces = (1.0 + 0.5 * len(self.clients)) * (1.0 + volume / 500.0)
+        return min(0.9, b.detection_rate * traces * scrutiny)
 
     def disrupt(self) -> float:
         """Removed by investigators: clients lose the service; returns the assets seized.

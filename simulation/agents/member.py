@@ -82,15 +82,17 @@ class Member(CellAgent):
         self.sentence -= 1
         return self.sentence <= 0
 
-    def reoffend_probability(self, unemployment: float, exclusion: float, legitimacy: float) -> float:
+    def reoffend_probability(
+        self, unemployment: float, exclusion: float, legitimacy: float, modifier: float = 1.0
+    ) -> float:
         """Released prisoner's decision: return to crime when licit prospects are poor."""
         behaviour = self.model.spec.behaviour.member
         pull = 0.4 + unemployment * 2.0 + exclusion * 0.6 + legitimacy * 0.4
-        return min(0.95, behaviour.reoffend_propensity * pull * self.model.modifiers.reoffend)
+        return min(0.95, behaviour.reoffend_propensity * pull * modifier)
 
 
 def exit_hazard(
-    exit_rate: float, cohesion: float, unemployment: np.ndarray, unpaid: bool, modifier: float
+    exit_rate: float, cohesion: float, unemployment: np.ndarray, unpaid: bool, modifier: np.ndarray
 ) -> np.ndarray:
     """Members' monthly decision to quit: weak or unpaying groups and licit jobs pull people out."""
     opportunity = 1.0 + 4.0 * np.maximum(0.0, 0.25 - unemployment)

@@ -188,16 +188,25 @@ class OCG(Agent):
         self.cash += sold * self.price
 
     # ------------------------------------------------------------------ predatory crimes
+    def predation(self, territory: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per cell: protection money (k) it can take, and people it can expect to exploit.
+
+        Both grow with the group's hold on the cell (control strength, weak community
+        resilience); shielding the licit economy and awareness campaigns cut them.
+        """
+        world, b = self.model.world, self.model.spec.behaviour.ocg
+        mod = self.model.modifiers
+        hold = np.where(territory, world.control_strength * (1.0 - world.community_resilience), 0.0)
+        extortion = b.extortion_rate * world.population / 1000.0 * hold * mod.extortion
+        vulnerable = world.population * world.exclusion * world.unemployment
+        return extortion, b.exploitation_rate * vulnerable / 1000.0 * hold * mod.exploitation
+
     def extort_and_exploit(self, territory: np.ndarray) -> None:
         """Take protection money from businesses and exploit vulnerable people in the territory."""
-        world, b = self.model.world, self.model.spec.behaviour.ocg
-        hold = np.where(territory, world.control_strength * (1.0 - world.community_resilience), 0.0)
-        extortion = b.extortion_rate * world.population / 1000.0 * hold
+        extortion, victims_expected = self.predation(territory)
         income = float(extortion.sum())
         self.revenue += income
         self.cash += income
-        vulnerable = world.population * world.exclusion * world.unemployment
-        victims_expected = b.exploitation_rate * vulnerable / 1000.0 * hold
         new_exploited = self.model.rng.poisson(victims_expected)
         extorted = self.model.rng.poisson(extortion / EXTORTION_PER_VICTIM)
         for counts, kind in ((new_exploited, "exploitation"), (extorted, "extortion")):
@@ -334,7 +343,9 @@ class OCG(Agent):
             return
         holding = b.ocg.members_per_cell * b.ocg.wage
         gain = b.ocg.expansion_horizon * self.cell_values(xs, ys)
-        detection = model.detection_hazard(world.enforcement[xs, ys], world.reporting[xs, ys])
+        detection = model.detection_hazard(
+            world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
+        )
         member_value = MEMBER_VALUE_MONTHS * b.ocg.wage
         enforcement_loss = b.ocg.expansion_horizon * b.ocg.members_per_cell * detection * member_value
         owner = world.control[xs, ys]
@@ -366,7 +377,8 @@ class OCG(Agent):
         world, b = self.model.world, self.model.spec.behaviour
         base = world.population[xs, ys] * b.market.demand_per_capita
         margin = max(0.0, self.price - self.unit_cost)
-        extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * 0.5
+        shield = self.model.modifiers.extortion[xs, ys]
+        extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * 0.5 * shield
         return margin * self.demand_at(self.price, base) + extortion - b.ocg.members_per_cell * b.ocg.wage
 
     def retreat(self, territory: np.ndarray) -> None:

@@ -2,7 +2,8 @@
 
 PoliceUnit rule: spread the unit's effort over its precinct, part as patrol in proportion to
 population and state presence, part steered by intelligence toward last month's observed
-activity, violence and community reports.
+activity, violence and community reports; where a crackdown is ordered, extra officers multiply
+the effort on the targeted cells.
 
 PublicOfficial rule: accept a bribe when its value, discounted by the risk of being caught,
 exceeds what integrity demands (``integrity * bribe_threshold``); a corrupt official protects
@@ -46,7 +47,7 @@ class PoliceUnit(Agent):
             allocation = allocation + share * signal / signal.sum()
         else:
             allocation = allocation + share * patrol / max(patrol.sum(), 1e-9)
-        return self.effort * allocation
+        return self.effort * allocation * (1.0 + self.model.modifiers.crackdown)
 
 
 class PublicOfficial(CellAgent):
@@ -71,7 +72,7 @@ class PublicOfficial(CellAgent):
         if self.corrupt:
             return False
         b = self.model.spec.behaviour.corruption
-        caught = min(1.0, b.detection_rate * self.model.modifiers.official_detection * 12.0)
+        caught = min(1.0, b.detection_rate * self._scrutiny() * 12.0)
         temptation = amount / b.bribe_threshold * (1.0 - caught)
         noise = float(self.model.rng.normal(0.0, 0.05))
         if temptation > self.integrity + noise:
@@ -88,4 +89,8 @@ class PublicOfficial(CellAgent):
 
     def caught_probability(self) -> float:
         b = self.model.spec.behaviour.corruption
-        return min(1.0, b.detection_rate * self.model.modifiers.official_detection) if self.corrupt else 0.0
+        return min(1.0, b.detection_rate * self._scrutiny()) if self.corrupt else 0.0
+
+    def _scrutiny(self) -> float:
+        """Integrity measures where the official works (the ``official_detection`` modifier)."""
+        return float(self.model.modifiers.official_detection[self.cell.coordinate])

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from simulation.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.schema import Scenario
 
 
@@ -75,7 +76,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
     for path, value in overrides.items():
         parts = [p for p in path.split(".") if p]
         if not parts or not _schema_has_path(Scenario, parts):
-            problems.append(f"{path}: no such setting in the scenario schema")
+            problems.append(f"{path}: no such setting in the scenario schema{_allowed_levers(parts)}")
             continue
         node = merged
         for part in parts[:-1]:
@@ -90,14 +91,28 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
     return merged
 
 
+def _allowed_levers(parts: list[str]) -> str:
+    """For a mistyped lever, the levers that principle offers."""
+    if len(parts) >= 3 and parts[0] == "strategy" and parts[1] in PRINCIPLES:
+        names = ", ".join(lever.name for lever in levers_of(parts[1]))  # type: ignore[arg-type]
+        return f"; {parts[1]} levers are: {names}"
+    return ""
+
+
 def _describe(error: Mapping[str, Any]) -> str:
-    location = ".".join(str(p) for p in error["loc"] if not str(p).endswith("Zone"))
-    message = error["msg"]
+    parts = [str(p) for p in error["loc"] if not str(p).endswith(("Zone", "Target"))]
+    if len(parts) >= 4 and parts[0] == "strategy" and parts[3] == "target":
+        return f"{'.'.join(parts[:4])}: must be 'all', {{zone: NAME}} or {{jurisdiction: NAME}}"
+    location = ".".join(parts)
+    message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field (check spelling; see docs/ODD.md for the allowed settings)"
+        message += _allowed_levers(parts)
     given = error.get("input")
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
-    return f"{location or '<top level>'}: {message}{shown}"
+    if not location:  # whole-scenario checks name their own field
+        return f"{message}{shown}"
+    return f"{location}: {message}{shown}"
 
 
 def validate_scenario(raw: Any, source: str) -> Scenario:

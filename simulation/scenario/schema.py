@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+
+from simulation.levers.catalogue import PRINCIPLES, levers_of
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Probability
@@ -236,17 +238,69 @@ class BehaviourSpec(Section):
 
 
 # ------------------------------------------------------------------------------------ strategy
-class PrincipleLevers(Section):
-    """A P's levers. The lever catalogue arrives with the levers; until then none is accepted."""
+class ZoneTarget(Section):
+    zone: Annotated[str, Field(min_length=1, description="a zone named under zones:")]
+
+
+class JurisdictionTarget(Section):
+    jurisdiction: Annotated[str, Field(min_length=1)]
+
+
+class LeverSpec(Section):
+    """One lever: how hard, when (months ``start`` up to but not including ``end``) and where."""
+
+    intensity: Annotated[float, Field(ge=0.0, le=1.0, description="0 = off, 1 = full")] = 1.0
+    start: Annotated[int, Field(ge=0, description="first month the lever acts")] = 0
+    end: Annotated[int | None, Field(ge=1, description="month it stops (not included); null = never")] = None
+    target: Literal["all"] | ZoneTarget | JurisdictionTarget = "all"
+
+    @model_validator(mode="after")
+    def _window(self) -> LeverSpec:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+    def active(self, step: int) -> bool:
+        return self.intensity > 0 and self.start <= step and (self.end is None or step < self.end)
+
+
+def _principle_section(principle: str) -> type[Section]:
+    """A P's section, with one optional field per lever of the catalogue."""
+    fields: dict = {
+        lever.name: (LeverSpec | None, Field(default=None, description=lever.objective))
+        for lever in levers_of(principle)  # type: ignore[arg-type]
+    }
+    model = create_model(f"{principle.capitalize()}Levers", __base__=Section, **fields)
+    model.__doc__ = f"The {principle.upper()} levers (docs/levers.md)."
+    return model
+
+
+PreventLevers = _principle_section("prevent")
+PursueLevers = _principle_section("pursue")
+ProtectLevers = _principle_section("protect")
+PromoteLevers = _principle_section("promote")
 
 
 class StrategySpec(Section):
-    prevent: PrincipleLevers = PrincipleLevers()
-    pursue: PrincipleLevers = PrincipleLevers()
-    protect: PrincipleLevers = PrincipleLevers()
-    promote: PrincipleLevers = PrincipleLevers()
+    prevent: PreventLevers = PreventLevers()  # type: ignore[valid-type]
+    pursue: PursueLevers = PursueLevers()  # type: ignore[valid-type]
+    protect: ProtectLevers = ProtectLevers()  # type: ignore[valid-type]
+    promote: PromoteLevers = PromoteLevers()  # type: ignore[valid-type]
     enforcement_style: Literal["rights_compliant", "heavy_handed"] = "rights_compliant"
-    budget: Annotated[float | None, Field(gt=0, description="k per month for all levers")] = None
+    budget: Annotated[
+        float | None, Field(gt=0, description="k per month for all levers; costs above it scale levers down")
+    ] = None
+
+    def levers(self) -> list[tuple[str, str, LeverSpec]]:
+        """(principle, lever name, spec) of every lever the strategy sets, in catalogue order."""
+        found = []
+        for principle in PRINCIPLES:
+            section = getattr(self, principle)
+            for lever in levers_of(principle):
+                spec = getattr(section, lever.name)
+                if spec is not None:
+                    found.append((principle, lever.name, spec))
+        return found
 
 
 # --------------------------------------------------------------------------------------- zones
@@ -267,7 +321,7 @@ class JurisdictionZone(Section):
 
 class HotspotSpec(Section):
     top: PositiveInt
-    at_step: Annotated[int, Field(ge=0)]
+    at_step: Annotated[int, Field(ge=1, description="month whose activity ranks the cells")]
 
 
 class HotspotZone(Section):
@@ -278,6 +332,11 @@ Zone = RectZone | JurisdictionZone | HotspotZone
 
 
 # -------------------------------------------------------------------------------------- output
+class DisplacementSpec(Section):
+    target: Annotated[str, Field(min_length=1, description="zone whose activity the strategy targets")]
+    buffer: Annotated[int, Field(ge=1, le=50, description="cells around the target counted as buffer")] = 3
+
+
 class OutputSpec(Section):
     snapshot_every: Annotated[int, Field(ge=1, description="steps between spatial snapshots")] = 12
 
@@ -292,6 +351,7 @@ class Scenario(Section):
     behaviour: BehaviourSpec = BehaviourSpec()
     strategy: StrategySpec = StrategySpec()
     zones: dict[str, Zone] = Field(default_factory=dict)
+    displacement: DisplacementSpec | None = None
     output: OutputSpec = OutputSpec()
 
     @model_validator(mode="after")
@@ -310,4 +370,19 @@ class Scenario(Section):
                     f"zone {zone_name!r}: unknown jurisdiction {zone.jurisdiction!r}; "
                     f"allowed: {sorted(names)}"
                 )
+        for principle, name, lever in self.strategy.levers():
+            where = f"strategy.{principle}.{name}.target"
+            if isinstance(lever.target, ZoneTarget) and lever.target.zone not in self.zones:
+                raise ValueError(
+                    f"{where}: unknown zone {lever.target.zone!r}; zones defined: {sorted(self.zones)}"
+                )
+            if isinstance(lever.target, JurisdictionTarget) and lever.target.jurisdiction not in names:
+                raise ValueError(
+                    f"{where}: unknown jurisdiction {lever.target.jurisdiction!r}; allowed: {sorted(names)}"
+                )
+        if self.displacement is not None and self.displacement.target not in self.zones:
+            raise ValueError(
+                f"displacement.target: unknown zone {self.displacement.target!r}; "
+                f"zones defined: {sorted(self.zones)}"
+            )
         return self

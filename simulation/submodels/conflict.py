@@ -25,7 +25,7 @@ def take_cell(model: CriminalMarketModel, group: OCG, x: int, y: int) -> None:
 def fight(model: CriminalMarketModel, x: int, y: int, sides: list[OCG], intensity: float) -> None:
     """Violent incidents at a cell; each may kill a member of one of the sides."""
     lethality = model.spec.behaviour.ocg.lethality
-    incidents = 1 + int(model.rng.poisson(intensity))
+    incidents = 1 + int(model.rng.poisson(intensity * model.modifiers.fight_intensity[x, y]))
     model.world.violence[x, y] += incidents
     for _ in range(incidents):
         if model.rng.random() >= lethality:

@@ -16,18 +16,24 @@ if TYPE_CHECKING:
 SENTENCE_FACTOR = {Role.LEADER: 2.0, Role.LIEUTENANT: 1.5, Role.SOLDIER: 1.0}
 
 
-def detection_hazard(model: CriminalMarketModel, effort: np.ndarray, reporting: np.ndarray) -> np.ndarray:
-    """Monthly chance that police effort in a cell detects one exposed member."""
+def detection_hazard(
+    model: CriminalMarketModel, effort: np.ndarray, reporting: np.ndarray, boost: np.ndarray | float
+) -> np.ndarray:
+    """Monthly chance that police effort in a cell detects one exposed member.
+
+    ``boost`` is the ``detection`` modifier at the same cells (intelligence levers).
+    """
     b = model.spec.behaviour.policing
     rate = b.detection_rate * (0.5 + b.intelligence) * effort * (1.0 + b.report_weight * reporting)
-    return 1.0 - np.exp(-rate * model.modifiers.detection)
+    return 1.0 - np.exp(-rate * boost)
 
 
 def seizure_hazard(model: CriminalMarketModel, group: OCG, path: np.ndarray) -> np.ndarray:
     """Per-cell chance a consignment on ``path`` is seized (protection and concealment cut it)."""
     world, b = model.world, model.spec.behaviour
     effort = world.enforcement.ravel()[path]
-    hazard = 1.0 - np.exp(-b.policing.interdiction_rate * effort * model.modifiers.interdiction)
+    boost = model.modifiers.interdiction.ravel()[path]
+    hazard = 1.0 - np.exp(-b.policing.interdiction_rate * effort * boost)
     protection = model.protection_of(group).ravel()[path]
     concealment = b.enabler.concealment if "transporter" in group.enablers else 0.0
     return hazard * (1.0 - protection) * (1.0 - concealment)
@@ -47,25 +53,43 @@ def allocate_effort(model: CriminalMarketModel) -> None:
     world.enforcement[:] = effort
 
 
-def arrest_members(model: CriminalMarketModel) -> None:
-    """Detection of members where they are; arrested members go to court."""
-    world, b = model.world, model.spec.behaviour
-    hazard_map = detection_hazard(model, world.enforcement, world.reporting)
+def arrest_hazards(
+    model: CriminalMarketModel, group: OCG, hazard_map: np.ndarray | None = None
+) -> np.ndarray:
+    """Each member's chance of arrest this month, where they stand.
+
+    Police detection at the cell, raised for soldiers by broad arrests, cut by the officials the
+    group pays, a forger's cover, and (for leaders and lieutenants) insulation.
+    """
+    world, b, mod = model.world, model.spec.behaviour, model.modifiers
+    if hazard_map is None:
+        hazard_map = detection_hazard(model, world.enforcement, world.reporting, mod.detection)
     insulation = {
-        Role.LEADER: b.member.leader_insulation * model.modifiers.insulation,
-        Role.LIEUTENANT: b.member.lieutenant_insulation * model.modifiers.insulation,
+        Role.LEADER: b.member.leader_insulation,
+        Role.LIEUTENANT: b.member.lieutenant_insulation,
         Role.SOLDIER: 0.0,
     }
+    xs, ys = group.member_coordinates()
+    hazard = hazard_map[xs, ys]
+    protection = model.protection_of(group)[xs, ys]
+    cover = b.enabler.cover if "forger" in group.enablers else 0.0
+    shield = np.array([insulation[m.role] for m in group.members]) * mod.insulation[xs, ys]
+    soldier = np.array([m.role is Role.SOLDIER for m in group.members])
+    street = np.where(soldier, mod.street_detection[xs, ys], 1.0)
+    hazard = 1.0 - (1.0 - hazard) ** street
+    return hazard * (1.0 - protection) * (1.0 - cover) * (1.0 - np.minimum(shield, 1.0))
+
+
+def arrest_members(model: CriminalMarketModel) -> None:
+    """Detection of members where they are; arrested members go to court."""
+    world, mod = model.world, model.modifiers
+    hazard_map = detection_hazard(model, world.enforcement, world.reporting, mod.detection)
     for group in list(model.groups):
         free = list(group.members)
         if not free:
             continue
         xs, ys = group.member_coordinates()
-        hazard = hazard_map[xs, ys]
-        protection = model.protection_of(group)[xs, ys]
-        cover = b.enabler.cover if "forger" in group.enablers else 0.0
-        shield = np.array([insulation[m.role] for m in free])
-        hazard = hazard * (1.0 - protection) * (1.0 - cover) * (1.0 - np.minimum(shield, 1.0))
+        hazard = arrest_hazards(model, group, hazard_map)
         caught = np.nonzero(model.rng.random(len(free)) < hazard)[0]
         places = {int(world.jurisdiction[xs[i], ys[i]]) for i in caught}
         for i in caught:
@@ -75,7 +99,6 @@ def arrest_members(model: CriminalMarketModel) -> None:
 
 def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     """An arrest goes to court; conviction sends the member to prison and triggers confiscation."""
-    b = model.spec.behaviour.policing
     model.counters["arrests"] += 1
     if member.role is Role.LEADER:
         model.counters["leaders_arrested"] += 1
@@ -84,8 +107,7 @@ def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     if model.rng.random() >= evidence:
         return
     model.counters["prosecutions"] += 1
-    conviction = min(0.95, b.conviction_rate + b.witness_weight * model.witnesses_against(group))
-    if model.rng.random() >= conviction:
+    if model.rng.random() >= conviction_probability(model, group, x, y):
         return
     model.counters["convictions"] += 1
     months = int(
@@ -97,9 +119,17 @@ def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     model.prisoners.append(member)
 
 
+def conviction_probability(model: CriminalMarketModel, group: OCG, x: int, y: int) -> float:
+    """Court outcome: base rate plus witnesses' testimony, times case quality (task forces)."""
+    b = model.spec.behaviour.policing
+    base = b.conviction_rate + b.witness_weight * model.witnesses_against(group)
+    return min(0.95, base * float(model.modifiers.conviction[x, y]))
+
+
 def confiscate(model: CriminalMarketModel, group: OCG) -> None:
     """Financial investigation after a senior conviction: cash is exposed, laundered money less so."""
-    rate = model.spec.behaviour.policing.confiscation_rate * model.modifiers.confiscation
+    boost = float(model.modifiers.confiscation[group.hub])
+    rate = min(1.0, model.spec.behaviour.policing.confiscation_rate * boost)
     taken = rate * max(0.0, group.cash) + 0.2 * rate * group.laundered
     group.cash -= rate * max(0.0, group.cash)
     group.laundered -= 0.2 * rate * group.laundered
@@ -120,12 +150,14 @@ def pursue_leader(model: CriminalMarketModel, group: OCG, arrest_places: set[int
     world, b = model.world, model.spec.behaviour
     x, y = leader.cell.coordinate
     if int(world.jurisdiction[x, y]) not in arrest_places:
-        if model.rng.random() >= min(1.0, b.policing.cooperation * model.modifiers.cooperation):
+        boost = float(model.modifiers.cooperation[x, y])
+        if model.rng.random() >= min(1.0, b.policing.cooperation * boost):
             return
         model.counters["cross_border_operations"] += 1
     effort = np.array(float(world.enforcement[x, y]) + model.mean_effort)
-    chance = float(detection_hazard(model, effort, np.array(float(world.reporting[x, y]))))
-    insulation = min(1.0, b.member.leader_insulation * model.modifiers.insulation)
+    reporting = np.array(float(world.reporting[x, y]))
+    chance = float(detection_hazard(model, effort, reporting, model.modifiers.detection[x, y]))
+    insulation = min(1.0, b.member.leader_insulation * model.modifiers.insulation[x, y])
     cover = b.enabler.cover if "forger" in group.enablers else 0.0
     protection = float(model.protection_of(group)[x, y])
     if model.rng.random() < chance * (1.0 - insulation) * (1.0 - cover) * (1.0 - protection):

@@ -63,19 +63,19 @@ def victim_transitions(model: CriminalMarketModel) -> None:
     effort, reporting = world.enforcement[xs, ys], world.reporting[xs, ys]
     first, second = rng.random(n), rng.random(n)
 
-    police = 1.0 - np.exp(-b.identification_rate * mod.identification * effort * (1.0 + reporting))
+    police = 1.0 - np.exp(-b.identification_rate * mod.identification[xs, ys] * effort * (1.0 + reporting))
     exploited = state == VICTIMISED
     freed = exploited & (held_by < 0)
     rescued = exploited & ~freed & (first < police)
     escaped = exploited & ~freed & ~rescued & (first < police + b.escape_rate)
-    testifies = rescued & (second < b.witness_propensity * mod.witness * (0.5 + reporting))
+    testifies = rescued & (second < b.witness_propensity * mod.witness[xs, ys] * (0.5 + reporting))
     still = exploited & ~freed & ~rescued & ~escaped
 
     owner = world.control[xs, ys]
     revictim_risk = b.revictimisation_rate * world.control_strength[xs, ys] * (owner >= 0)
-    supported = (state == IDENTIFIED) & (first < b.support_rate * mod.support)
+    supported = (state == IDENTIFIED) & (first < b.support_rate * mod.support[xs, ys])
     identified_harmed = (state == IDENTIFIED) & ~supported & (second < revictim_risk)
-    compensate = (state == SUPPORTED) & (first < b.compensation_rate * mod.compensation)
+    compensate = (state == SUPPORTED) & (first < b.compensation_rate * mod.compensation[xs, ys])
     recover = ((state == SUPPORTED) & ~compensate & (second < b.recovery_rate)) | (
         (state == COMPENSATED) & (first < b.recovery_rate * 1.5)
     )

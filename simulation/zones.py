@@ -1,0 +1,54 @@
+"""Named zones as cell masks: rectangles, jurisdictions, and hotspots fixed from observed activity."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.scenario.schema import HotspotZone, JurisdictionZone, RectZone, Scenario, Zone
+from simulation.world import World, dilate
+
+
+class ZoneBook:
+    """The scenario's zones resolved on this run's world.
+
+    A hotspot zone is empty until its ``at_step`` month has been simulated; it then holds the
+    ``top`` cells with the most illicit activity that month, and keeps them.
+    """
+
+    def __init__(self, scenario: Scenario, world: World) -> None:
+        self.world = world
+        self.specs: dict[str, Zone] = dict(scenario.zones)
+        self.masks: dict[str, np.ndarray] = {
+            name: self._static_mask(zone) for name, zone in self.specs.items()
+        }
+
+    def _static_mask(self, zone: Zone) -> np.ndarray:
+        w = self.world
+        mask = np.zeros((w.width, w.height), dtype=bool)
+        if isinstance(zone, RectZone):
+            x0, y0, x1, y1 = zone.rect
+            mask[x0:x1, y0:y1] = True
+        elif isinstance(zone, JurisdictionZone):
+            mask = w.jurisdiction == w.jurisdiction_names.index(zone.jurisdiction)
+        return mask
+
+    def observe(self, step: int, activity: np.ndarray) -> None:
+        """Fix hotspot zones at the end of their month."""
+        for name, zone in self.specs.items():
+            if isinstance(zone, HotspotZone) and zone.hotspots.at_step == step:
+                top = min(zone.hotspots.top, activity.size)
+                flat = np.argsort(-activity.ravel(), kind="stable")[:top]
+                mask = np.zeros(activity.size, dtype=bool)
+                mask[flat] = True
+                self.masks[name] = mask.reshape(activity.shape)
+
+    def mask(self, name: str) -> np.ndarray:
+        return self.masks[name]
+
+
+def ring(mask: np.ndarray, width: int) -> np.ndarray:
+    """Cells within ``width`` Moore steps of ``mask`` but outside it (a displacement buffer)."""
+    grown = mask
+    for _ in range(width):
+        grown = dilate(grown)
+    return grown & ~mask
