@@ -69,6 +69,7 @@ class CriminalMarketModel(mesa.Model):
         self.group_by_gid: dict[int, OCG] = {}
         self.next_gid = 0
         self.testimonies: list[tuple[int, int]] = []
+        self._witnesses: dict[int, int] = {}
         self.prisoners: list[Member] = []
         self.victims: list[Victim] = []
         self.enablers: list[Enabler] = []
@@ -309,7 +310,7 @@ class CriminalMarketModel(mesa.Model):
         self.victim_fund += self.spec.behaviour.victim.compensation_fund
         self._pool = None
         self.testimonies = [(gid, until) for gid, until in self.testimonies if until >= self.steps]
-        self._witnesses: dict[int, int] = {}
+        self._witnesses = {}
         for gid, _ in self.testimonies:
             self._witnesses[gid] = self._witnesses.get(gid, 0) + 1
         for e in self.enablers:

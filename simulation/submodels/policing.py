@@ -150,8 +150,7 @@ def pursue_leader(model: CriminalMarketModel, group: OCG, arrest_places: set[int
     world, b = model.world, model.spec.behaviour
     x, y = leader.cell.coordinate
     if int(world.jurisdiction[x, y]) not in arrest_places:
-        boost = float(model.modifiers.cooperation[x, y])
-        if model.rng.random() >= min(1.0, b.policing.cooperation * boost):
+        if model.rng.random() >= joint_operation_probability(model, x, y):
             return
         model.counters["cross_border_operations"] += 1
     effort = np.array(float(world.enforcement[x, y]) + model.mean_effort)
@@ -162,6 +161,12 @@ def pursue_leader(model: CriminalMarketModel, group: OCG, arrest_places: set[int
     protection = float(model.protection_of(group)[x, y])
     if model.rng.random() < chance * (1.0 - insulation) * (1.0 - cover) * (1.0 - protection):
         prosecute(model, leader, group)
+
+
+def joint_operation_probability(model: CriminalMarketModel, x: int, y: int) -> float:
+    """Chance the police across the border join an operation against a leader hiding at (x, y)."""
+    cooperation = model.spec.behaviour.policing.cooperation
+    return min(1.0, cooperation * float(model.modifiers.cooperation[x, y]))
 
 
 def serve_sentences(model: CriminalMarketModel) -> None:
