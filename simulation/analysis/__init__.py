@@ -1,0 +1,24 @@
+"""Analyses of finished runs: pure functions over metrics frames and snapshots (numpy/pandas only).
+
+The model is never imported here, so results loaded from storage can be analysed without Mesa.
+"""
+
+from simulation.analysis.displacement import (
+    DisplacementResult,
+    WDQResult,
+    activity_by_zone,
+    displacement_masks,
+    displacement_ratio,
+    wdq_from_totals,
+    weighted_displacement_quotient,
+)
+
+__all__ = [
+    "DisplacementResult",
+    "WDQResult",
+    "activity_by_zone",
+    "displacement_masks",
+    "displacement_ratio",
+    "wdq_from_totals",
+    "weighted_displacement_quotient",
+]
