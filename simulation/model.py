@@ -283,6 +283,8 @@ class CriminalMarketModel(mesa.Model):
         for group in list(self.groups):
             if group.leader_lost or (group.leader is None and group.active):
                 conflict.succession(self, group)
+            elif group.challenger is not None:
+                conflict.power_struggle(self, group)
         self._dissolve_empty_groups()
         for group in [g for g in order if g in self.groups]:
             self._run_territory(group)

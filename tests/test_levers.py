@@ -240,3 +240,20 @@ def test_a_lever_switched_on_mid_run_acts_from_the_next_month():
     model.step()
     assert model.records[-1]["spend_pursue"] > 0.0
     assert model.modifiers.interdiction.max() > 1.0
+
+
+def test_the_lever_docs_match_the_catalogue():
+    from simulation.levers.docs import DOCS_PATH, levers_markdown
+
+    assert DOCS_PATH.read_text(encoding="utf-8") == levers_markdown(), "run python -m simulation.levers.docs"
+
+
+def test_the_cli_lists_the_levers():
+    from typer.testing import CliRunner
+
+    from simulation.cli.app import app
+
+    result = CliRunner().invoke(app, ["levers", "pursue"])
+    assert result.exit_code == 0
+    assert "hotspot_policing" in result.output and "victim_rescue" not in result.output
+    assert CliRunner().invoke(app, ["levers", "nonsense"]).exit_code == 2

@@ -178,8 +178,38 @@ def test_a_leaderless_group_can_split():
 
 
 def test_cohesive_groups_split_less_often():
-    loose, tight = _splits(cohesion=0.4, propensity=0.5), _splits(cohesion=0.9, propensity=0.5)
-    assert loose > tight, (loose, tight)
+    model = small_model()
+    group = model.groups[0]
+    leader, challenger = group.members[0], group.members[1]
+    leader.experience, challenger.experience = 40, 35
+    chances = []
+    for cohesion in (0.1, 0.4, 0.7):
+        group.cohesion = cohesion
+        chances.append(conflict.split_probability(model, group, leader, challenger))
+    assert chances[0] > chances[1] > chances[2] > 0
+
+
+def test_close_claims_split_more_often():
+    model = small_model()
+    group = model.groups[0]
+    group.cohesion = 0.4
+    leader, challenger = group.members[0], group.members[1]
+    leader.experience, challenger.experience = 40, 38
+    close = conflict.split_probability(model, group, leader, challenger)
+    challenger.experience = 5
+    assert close > conflict.split_probability(model, group, leader, challenger)
+
+
+def test_a_power_struggle_is_violent_and_ends_when_cohesion_recovers():
+    model = small_model()
+    group = _leaderless_group(model, cohesion=1.0)
+    conflict.succession(model, group)
+    assert group.challenger is not None or len(model.groups) > 4
+    assert model.world.violence.sum() > 0
+    if group.challenger is not None:
+        group.cohesion = conflict.SETTLED_COHESION
+        conflict.power_struggle(model, group)
+        assert group.challenger is None
 
 
 def test_no_split_without_rivalry():

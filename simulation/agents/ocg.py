@@ -52,6 +52,7 @@ class OCG(Agent):
         self.members: list[Member] = []
         self.leader: Member | None = None
         self.leader_lost = False
+        self.challenger: Member | None = None
         self.cash = cash
         self.laundered = 0.0
         self.cohesion = 0.8

@@ -267,6 +267,31 @@ def run(
         raise typer.Exit(RUN_FAILED)
 
 
+@app.command()
+def levers(
+    principle: Annotated[
+        str | None, typer.Argument(help="prevent, pursue, protect or promote (default: all)")
+    ] = None,
+) -> None:
+    """List the strategy levers: principle, decision they enter, effect and cost."""
+    from rich.table import Table
+
+    from simulation.levers import PRINCIPLES, levers_of
+
+    if principle is not None and principle not in PRINCIPLES:
+        raise _bad_input(f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}")
+    table = Table(title="strategy levers (docs/levers.md)")
+    for column in ("principle", "lever", "modifier", "effect", "cost k/month"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("objective")
+    for p in [principle] if principle else PRINCIPLES:
+        for lever in levers_of(p):  # type: ignore[arg-type]
+            table.add_row(
+                p, lever.name, lever.modifier, f"{lever.effect:+g}", f"{lever.cost:g}", lever.objective
+            )
+    fmt.stdout().print(table)
+
+
 def main() -> None:
     """Entry point of the ``ocsim`` script."""
     app()

@@ -117,7 +117,7 @@ LEVERS: tuple[Lever, ...] = (
         "pursue",
         "Disrupt: target the leadership of criminal networks (kingpin strategy) (fig. 12)",
         "insulation",
-        -0.8,
+        -1.0,
         250.0,
         "Leaders lose their insulation from detection and fall; succession crises cut cohesion, "
         "contenders fight and groups split, weakened groups invite rivals: violence rises for "

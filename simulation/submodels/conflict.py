@@ -15,6 +15,10 @@ if TYPE_CHECKING:
 
 TAKEOVER_STRENGTH = 0.3
 """Control strength of a freshly taken cell."""
+SUCCESSION_SHOCK = 0.5
+"""Cohesion a group loses when its leader falls."""
+SETTLED_COHESION = 0.75
+"""Cohesion at which a challenger accepts the new leader and the power struggle ends."""
 
 
 def take_cell(model: CriminalMarketModel, group: OCG, x: int, y: int) -> None:
@@ -56,7 +60,7 @@ def contest(model: CriminalMarketModel, attacker: OCG, x: int, y: int, win_proba
 def succession(model: CriminalMarketModel, group: OCG) -> None:
     """A group whose leader fell picks a new one; rival contenders may fight and split it."""
     group.leader_lost = False
-    group.cohesion = max(0.0, group.cohesion - 0.35)
+    group.cohesion = max(0.0, group.cohesion - SUCCESSION_SHOCK)
     free = group.members
     if not free:
         return
@@ -69,20 +73,43 @@ def succession(model: CriminalMarketModel, group: OCG) -> None:
     heir = contenders[0]
     heir.role = Role.LEADER
     group.leader = heir
-    if len(contenders) < 2:
+    group.challenger = contenders[1] if len(contenders) >= 2 else None
+    power_struggle(model, group)
+
+
+def power_struggle(model: CriminalMarketModel, group: OCG) -> None:
+    """A month of the challenger's fight for the leadership, until cohesion settles it.
+
+    While the group is divided (cohesion below ``SETTLED_COHESION``) the challenger's camp fights
+    the leader's, more fiercely the more divided the group; each month the challenger may walk
+    away with a part of the group, the likelier the closer the two claims and the weaker the bond.
+    """
+    challenger, leader = group.challenger, group.leader
+    if (
+        challenger is None
+        or leader is None
+        or challenger.group is not group
+        or group.cohesion >= SETTLED_COHESION
+    ):
+        group.challenger = None
         return
-    challenger = contenders[1]
-    # succession fight: both camps trade blows at the hub
-    fight(model, *group.hub, [group], 1.0 + 0.5 * len(contenders))
-    if challenger.group is not group:
+    division = (SETTLED_COHESION - group.cohesion) / SETTLED_COHESION
+    fight(model, *challenger.cell.coordinate, [group], 1.0 + 6.0 * division)
+    if challenger.group is not group:  # killed in the fighting
+        group.challenger = None
         return
-    b = model.spec.behaviour.ocg
-    closeness = 1.0 - abs(heir.experience - challenger.experience) / (
-        heir.experience + challenger.experience + 1.0
-    )
-    p_split = min(0.95, b.split_propensity * closeness * (1.0 - group.cohesion))
-    if model.rng.random() < p_split:
+    if model.rng.random() < split_probability(model, group, leader, challenger):
+        group.challenger = None
         split(model, group, challenger)
+
+
+def split_probability(model: CriminalMarketModel, group: OCG, leader: Member, challenger: Member) -> float:
+    """The challenger's monthly decision to walk away: close claims and a weak bond make it likely."""
+    closeness = 1.0 - abs(leader.experience - challenger.experience) / (
+        leader.experience + challenger.experience + 1.0
+    )
+    propensity = model.spec.behaviour.ocg.split_propensity
+    return min(0.95, propensity * closeness * (1.0 - group.cohesion))
 
 
 def split(model: CriminalMarketModel, group: OCG, challenger: Member) -> OCG | None:
