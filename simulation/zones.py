@@ -12,7 +12,8 @@ class ZoneBook:
     """The scenario's zones resolved on this run's world.
 
     A hotspot zone is empty until its ``at_step`` month has been simulated; it then holds the
-    ``top`` cells with the most illicit activity that month, and keeps them.
+    ``top`` cells with the most illicit activity that month (within one jurisdiction if it names
+    one), and keeps them.
     """
 
     def __init__(self, scenario: Scenario, world: World) -> None:
@@ -36,8 +37,15 @@ class ZoneBook:
         """Fix hotspot zones at the end of their month."""
         for name, zone in self.specs.items():
             if isinstance(zone, HotspotZone) and zone.hotspots.at_step == step:
+                ranked = activity
+                if zone.hotspots.jurisdiction is not None:
+                    index = self.world.jurisdiction_names.index(zone.hotspots.jurisdiction)
+                    ranked = np.where(self.world.jurisdiction == index, ranked, -np.inf)
+                if zone.hotspots.border_band is not None:
+                    near = self.world.distance_to_border() <= zone.hotspots.border_band
+                    ranked = np.where(near, ranked, -np.inf)
                 top = min(zone.hotspots.top, activity.size)
-                flat = np.argsort(-activity.ravel(), kind="stable")[:top]
+                flat = np.argsort(-ranked.ravel(), kind="stable")[:top]
                 mask = np.zeros(activity.size, dtype=bool)
                 mask[flat] = True
                 self.masks[name] = mask.reshape(activity.shape)

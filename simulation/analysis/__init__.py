@@ -12,13 +12,16 @@ from simulation.analysis.displacement import (
     wdq_from_totals,
     weighted_displacement_quotient,
 )
+from simulation.analysis.paired import PairedEffect, paired_effect
 
 __all__ = [
     "DisplacementResult",
+    "PairedEffect",
     "WDQResult",
     "activity_by_zone",
     "displacement_masks",
     "displacement_ratio",
+    "paired_effect",
     "wdq_from_totals",
     "weighted_displacement_quotient",
 ]

@@ -7,6 +7,7 @@ from simulation.scenario.loader import (
     parse_override,
     resolved_config,
 )
+from simulation.scenario.counterfactual import without_strategy
 from simulation.scenario.schema import Scenario
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "load_scenario",
     "parse_override",
     "resolved_config",
+    "without_strategy",
 ]

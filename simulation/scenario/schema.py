@@ -322,6 +322,10 @@ class JurisdictionZone(Section):
 class HotspotSpec(Section):
     top: PositiveInt
     at_step: Annotated[int, Field(ge=1, description="month whose activity ranks the cells")]
+    jurisdiction: Annotated[str | None, Field(description="rank only cells of this jurisdiction")] = None
+    border_band: Annotated[
+        int | None, Field(ge=1, description="rank only cells within this many cells of a border")
+    ] = None
 
 
 class HotspotZone(Section):
@@ -365,6 +369,11 @@ class Scenario(Section):
                         f"zone {zone_name!r}: rect {zone.rect} exceeds the "
                         f"{self.world.grid.width}x{self.world.grid.height} grid"
                     )
+            within = zone.hotspots.jurisdiction if isinstance(zone, HotspotZone) else None
+            if within is not None and within not in names:
+                raise ValueError(
+                    f"zone {zone_name!r}: unknown jurisdiction {within!r}; allowed: {sorted(names)}"
+                )
             if isinstance(zone, JurisdictionZone) and zone.jurisdiction not in names:
                 raise ValueError(
                     f"zone {zone_name!r}: unknown jurisdiction {zone.jurisdiction!r}; "
