@@ -1,5 +1,6 @@
 """Scenario files: schema, loading, overrides and validation."""
 
+from simulation.scenario.counterfactual import without_strategy
 from simulation.scenario.loader import (
     ScenarioError,
     config_hash,
@@ -7,7 +8,6 @@ from simulation.scenario.loader import (
     parse_override,
     resolved_config,
 )
-from simulation.scenario.counterfactual import without_strategy
 from simulation.scenario.schema import Scenario
 
 __all__ = [
