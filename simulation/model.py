@@ -235,15 +235,16 @@ class CriminalMarketModel(mesa.Model):
             self._pool = b.base_rate / 1000.0 * youths * drive
         return self._pool
 
-    def bribe_targets(self, group: OCG) -> list[PublicOfficial]:
-        """Honest officials where the group's people face the most police effort, most exposed first."""
+    def bribe_targets(self, group: OCG) -> tuple[list[PublicOfficial], np.ndarray]:
+        """Honest officials where the group's people face the most police effort, most exposed
+        first, and the group's exposure per block (members weighted by the effort they face)."""
         w = self.world
         exposure = np.zeros(w.n_blocks)
         if group.members:
             xs, ys = group.member_coordinates()
             exposure = np.bincount(w.block[xs, ys], weights=1.0 + w.enforcement[xs, ys], minlength=w.n_blocks)
         candidates = [o for o in self.officials if not o.corrupt and exposure[o.block] > 0]
-        return sorted(candidates, key=lambda o: -exposure[o.block])
+        return sorted(candidates, key=lambda o: -exposure[o.block]), exposure
 
     def contest(self, attacker: OCG, x: int, y: int, win: float) -> None:
         conflict.contest(self, attacker, x, y, win)

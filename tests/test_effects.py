@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 
 @cache
 def pairs(name: str, replications: int, steps: int | None = None):
+    """(strategy, counterfactual) results, replication i of both on seed i."""
     scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
     counterfactual = without_strategy(scenario)
     return tuple(
@@ -36,14 +37,27 @@ def metric_pairs(name: str, replications: int, steps: int | None = None):
     return [(s.metrics, c.metrics) for s, c in pairs(name, replications, steps)]
 
 
+@cache
+def variant(name: str, replications: int, overrides: tuple = ()):
+    """Metrics of a scenario with overrides (as (path, value) pairs), one per seed 1..n."""
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", dict(overrides))
+    return tuple(run_scenario(scenario, seed=seed).metrics for seed in range(1, replications + 1))
+
+
+def versus(name: str, replications: int, changed: tuple, reference: tuple = ()):
+    return list(
+        zip(variant(name, replications, changed), variant(name, replications, reference), strict=True)
+    )
+
+
 def test_balloon_effect_squeezes_the_hotspots_into_their_surroundings():
-    runs = metric_pairs("balloon_effect", 8)
+    runs = metric_pairs("balloon_effect", 12)
     window = (25, 72)
     target = paired_effect(runs, "activity_target", window)
     buffer = paired_effect(runs, "activity_buffer", window)
     assert target.t < -3, target.describe()  # activity in the hotspots falls
     assert buffer.t > 2, buffer.describe()  # and rises in the ring around them
-    ratios = [displacement_ratio(s, c, window=window).buffer_ratio for s, c in pairs("balloon_effect", 8)]
+    ratios = [displacement_ratio(s, c, window=window).buffer_ratio for s, c in pairs("balloon_effect", 12)]
     assert np.median(ratios) > 0
 
 
@@ -61,3 +75,41 @@ def test_seizures_are_passed_on_as_prices():
         revenue.describe(),
         seized.describe(),
     )
+
+
+def test_kingpin_strategy_sets_off_turf_wars():
+    runs = metric_pairs("kingpin_turf_war", 12)
+    leaders = paired_effect(runs, "leaders_arrested", (25, 48))
+    splits = paired_effect(runs, "splits", (25, 60))
+    violence = paired_effect(runs, "violence", (25, 60))
+    assert leaders.t > 3, leaders.describe()
+    assert splits.t > 2, splits.describe()
+    assert violence.t > 2, violence.describe()  # months of extra violence after leaders fall
+
+
+NO_INTEGRITY = (("strategy.prevent.institutional_integrity.intensity", 0.0),)
+CLEAN_STATE = (*NO_INTEGRITY, ("world.officials.integrity_mean", 0.9))
+
+
+def test_corruption_blunts_pursuit_and_integrity_restores_it():
+    blunted = versus("corruption_blunts_pursuit", 8, NO_INTEGRITY, CLEAN_STATE)
+    restored = versus("corruption_blunts_pursuit", 8, (), NO_INTEGRITY)
+    window = (25, 72)
+    protection = paired_effect(blunted, "corrupt_officials", window)
+    arrests_lost = paired_effect(blunted, "arrests", window)
+    arrests_regained = paired_effect(restored, "arrests", window)
+    assert protection.t > 3, protection.describe()  # the bribable state has more corrupt officials
+    assert arrests_lost.t < -2, arrests_lost.describe()  # and the same pursuit arrests fewer
+    assert arrests_regained.t > 3, arrests_regained.describe()  # integrity gives arrests back
+
+
+RIGHTS_COMPLIANT = (("strategy.enforcement_style", "rights_compliant"),)
+
+
+def test_heavy_handed_enforcement_cuts_reporting_and_feeds_legitimacy():
+    runs = versus("heavy_handed_backlash", 8, (), RIGHTS_COMPLIANT)
+    window = (37, 72)
+    reports = paired_effect(runs, "community_reports", window)
+    legitimacy = paired_effect(runs, "ocg_legitimacy", window)
+    assert reports.t < -3, reports.describe()
+    assert legitimacy.t > 3, legitimacy.describe()

@@ -86,17 +86,18 @@ class Community(Agent):
         heavy = self.model.spec.strategy.enforcement_style == "heavy_handed"
         harm = b.violence_weight * seen.violence + b.victimisation_weight * seen.victimisation
         self.fear = float(1.0 - np.exp(-2.0 * b.violence_weight * seen.violence))
-        abuse = b.enforcement_weight * seen.enforcement if heavy else 0.0
+        # abuses grow with the police presence the block sees, but saturate
+        abuse = b.enforcement_weight * seen.enforcement / (1.0 + seen.enforcement) if heavy else 0.0
         legitimacy_target = (
             0.4 * self.exclusion * (1.0 - self.state_presence)
             + 0.05
             + b.services_weight * seen.services
             - 0.5 * harm
-            + 2.0 * abuse
+            + abuse
             - p.legitimacy_shift
         )
-        trust_target = self.state_presence * (1.0 - 0.5 * seen.corruption) - 2.0 * abuse + p.trust_shift
-        grievance_target = 0.5 * self.exclusion + self.unemployment + harm + 2.0 * abuse - p.grievance_relief
+        trust_target = self.state_presence * (1.0 - 0.5 * seen.corruption) - abuse + p.trust_shift
+        grievance_target = 0.5 * self.exclusion + self.unemployment + harm + abuse - p.grievance_relief
         rate = b.adaptation
         self.legitimacy += rate * (float(np.clip(legitimacy_target, 0, 1)) - self.legitimacy)
         self.trust += rate * (float(np.clip(trust_target, 0, 1)) - self.trust)

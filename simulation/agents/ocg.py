@@ -244,16 +244,21 @@ class OCG(Agent):
                 official.end_corruption()
 
     def offer_bribe(self) -> None:
-        """Buy protection where the group's people are most exposed to the police."""
+        """Buy protection where the group's people are most exposed to the police.
+
+        The group sets aside ``bribe_share`` of its profit for protection and offers the most
+        exposed block's official the part of it that block's exposure represents: protection is
+        worth what is at stake where the official works.
+        """
         b = self.model.spec.behaviour.ocg
         budget = b.bribe_share * max(0.0, self.profit)
         if budget <= 0:
             return
-        officials = self.model.bribe_targets(self)
+        officials, exposure = self.model.bribe_targets(self)
         if not officials:
             return
         target = officials[0]
-        offer = budget
+        offer = budget * exposure[target.block] / exposure.sum()
         if target.consider_bribe(offer, self):
             self.payroll.append(target)
 
@@ -344,11 +349,7 @@ class OCG(Agent):
             return
         holding = b.ocg.members_per_cell * b.ocg.wage
         gain = b.ocg.expansion_horizon * self.cell_values(xs, ys)
-        detection = model.detection_hazard(
-            world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
-        )
-        member_value = MEMBER_VALUE_MONTHS * b.ocg.wage
-        enforcement_loss = b.ocg.expansion_horizon * b.ocg.members_per_cell * detection * member_value
+        enforcement_loss = self.enforcement_loss(xs, ys)
         owner = world.control[xs, ys]
         rival = owner >= 0
         own_strength = self.strength()
@@ -373,6 +374,15 @@ class OCG(Agent):
             else:
                 model.take_cell(self, x, y)
 
+    def enforcement_loss(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Expected value of the members a cell's policing would take over the planning horizon."""
+        model, world, b = self.model, self.model.world, self.model.spec.behaviour.ocg
+        detection = model.detection_hazard(
+            world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
+        )
+        member_value = MEMBER_VALUE_MONTHS * b.wage
+        return b.expansion_horizon * b.members_per_cell * detection * member_value
+
     def cell_values(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Monthly net value of holding cells: retail margin plus extortion less the staff cost."""
         world, b = self.model.world, self.model.spec.behaviour
@@ -383,17 +393,22 @@ class OCG(Agent):
         return margin * self.demand_at(self.price, base) + extortion - b.ocg.members_per_cell * b.ocg.wage
 
     def retreat(self, territory: np.ndarray) -> None:
-        """Give up cells that do not pay, and those the group no longer has the people to hold."""
+        """Give up cells that do not pay their risk, and those the group cannot staff any more.
+
+        The mirror of expansion: a held cell is weighed by its value over the horizon less the
+        risk-weighted loss of members to the police there, so a crackdown makes groups leave.
+        """
         world, b = self.model.world, self.model.spec.behaviour.ocg
         xs, ys = np.nonzero(territory)
         if xs.size <= 1:
             return
         value = self.cell_values(xs, ys)
+        worth = b.expansion_horizon * value - b.risk_aversion * self.enforcement_loss(xs, ys)
         hub = (xs == self.hub[0]) & (ys == self.hub[1])
         losing = np.nonzero(~hub)[0]
         stake = b.expansion_horizon * b.members_per_cell * b.wage
         give_up = choose_with_outside_option(
-            -b.expansion_horizon * value[losing], b.rationality, b.expansion_attempts, self.model.rng, stake
+            -worth[losing], b.rationality, b.expansion_attempts, self.model.rng, stake
         )
         drop = list(losing[give_up])
         free = len(self.members)

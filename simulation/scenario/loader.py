@@ -51,7 +51,7 @@ def _schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
             field = current.model_fields.get(part)
             if field is None:
                 return False
-            current = field.annotation
+            current = _unwrap_optional(field.annotation)
             continue
         origin = getattr(current, "__origin__", None)
         if origin is dict:
