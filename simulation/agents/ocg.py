@@ -16,6 +16,7 @@ prisoners are kept by the model until released.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -92,8 +93,9 @@ class OCG(Agent):
 
     def member_coordinates(self) -> tuple[np.ndarray, np.ndarray]:
         """x and y arrays of where the members are."""
-        coords = np.array([m.cell.coordinate for m in self.members], dtype=int).reshape(-1, 2)
-        return coords[:, 0], coords[:, 1]
+        n = len(self.members)
+        flat = np.fromiter(chain.from_iterable(m.cell.coordinate for m in self.members), int, 2 * n)
+        return flat[0::2], flat[1::2]
 
     def territory(self) -> np.ndarray:
         return self.model.world.control == self.gid
