@@ -18,8 +18,8 @@ class Indicator:
 
 INDICATORS: tuple[Indicator, ...] = (
     # outcome level
-    Indicator("violence", "outcome", "incidents/month", "turf contests and succession fights"),
-    Indicator("homicides", "outcome", "deaths/month", "members killed in contests"),
+    Indicator("violence", "outcome", "incidents/month", "turf contests and leadership power struggles"),
+    Indicator("homicides", "outcome", "deaths/month", "members killed in turf contests and power struggles"),
     Indicator("ocg_revenue", "outcome", "k/month", "drug sales plus extortion income of all groups"),
     Indicator("ocg_profit", "outcome", "k/month", "revenue less sourcing, transport, wages, bribes, fees"),
     Indicator("criminal_assets", "outcome", "k", "cash plus laundered assets held by groups"),

@@ -24,12 +24,14 @@ class Modifier:
 
 MODIFIERS: tuple[Modifier, ...] = (
     Modifier("detection", 1.0, "policing.detection_hazard: detection rate per unit effort"),
-    Modifier("street_detection", 1.0, "policing.arrest_members: detection of soldiers (not leaders)"),
-    Modifier("insulation", 1.0, "policing.arrest_members / pursue_leader: share of detection leaders avoid"),
+    Modifier("street_detection", 1.0, "policing.arrest_hazards: detection of soldiers (street level)"),
+    Modifier(
+        "insulation", 1.0, "policing.arrest_hazards / pursue_leader: detection leaders and lieutenants avoid"
+    ),
     Modifier("crackdown", 0.0, "PoliceUnit.allocate: surge of extra effort put on the cell"),
     Modifier("interdiction", 1.0, "policing.seizure_hazard and route costs: seizure hazard per effort"),
     Modifier("confiscation", 1.0, "policing.confiscate: share of assets taken (at the group's hub)"),
-    Modifier("conviction", 1.0, "policing.prosecute: conviction probability"),
+    Modifier("conviction", 1.0, "policing.conviction_probability: chance a prosecution convicts"),
     Modifier("cooperation", 1.0, "policing.pursue_leader: chance a trail abroad becomes a joint operation"),
     Modifier("enabler_detection", 1.0, "Enabler.detection_probability: hazard of disruption"),
     Modifier("official_detection", 1.0, "PublicOfficial: hazard of being caught (and the risk weighed)"),

@@ -44,7 +44,8 @@ class ZoneBook:
                 if zone.hotspots.border_band is not None:
                     near = self.world.distance_to_border() <= zone.hotspots.border_band
                     ranked = np.where(near, ranked, -np.inf)
-                top = min(zone.hotspots.top, activity.size)
+                eligible = int(np.isfinite(ranked).sum())  # cells outside the restriction never count
+                top = min(zone.hotspots.top, eligible)
                 flat = np.argsort(-ranked.ravel(), kind="stable")[:top]
                 mask = np.zeros(activity.size, dtype=bool)
                 mask[flat] = True

@@ -113,3 +113,17 @@ def test_heavy_handed_enforcement_cuts_reporting_and_feeds_legitimacy():
     legitimacy = paired_effect(runs, "ocg_legitimacy", window)
     assert reports.t < -3, reports.describe()
     assert legitimacy.t > 3, legitimacy.describe()
+
+
+def test_an_integrated_strategy_beats_pursuit_alone_over_ten_years():
+    integrated = load_scenario(ROOT / "scenarios" / "integrated_4p.yaml")
+    pursuit = load_scenario(ROOT / "scenarios" / "pursue_only.yaml")
+    pursue_levers = {(p, n) for p, n, _ in pursuit.strategy.levers()}
+    assert pursue_levers < {(p, n) for p, n, _ in integrated.strategy.levers()}  # same PURSUE, more
+    runs = [
+        (run_scenario(integrated, seed=seed).metrics, run_scenario(pursuit, seed=seed).metrics)
+        for seed in range(1, 7)
+    ]
+    for indicator in ("ocg_members", "victims_current", "violence"):
+        effect = paired_effect(runs, indicator, (61, 120))
+        assert effect.t < -3, effect.describe()

@@ -99,3 +99,8 @@ def test_overrides_are_typed_and_checked():
         parse_override("world.grid.width")
     scenario = load_scenario(None, {"zones.centre": {"rect": [0, 0, 4, 4]}})
     assert scenario.zones["centre"].rect == [0, 0, 4, 4]
+
+
+def test_a_hotspot_zone_must_be_fixed_within_the_run(tmp_path):
+    message = _errors("steps: 12\nzones:\n  h: {hotspots: {top: 5, at_step: 24}}\n", tmp_path)
+    assert "zone 'h': hotspots.at_step (24) is after the last month (12)" in message

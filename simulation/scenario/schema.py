@@ -379,6 +379,12 @@ class Scenario(Section):
                     f"zone {zone_name!r}: unknown jurisdiction {zone.jurisdiction!r}; "
                     f"allowed: {sorted(names)}"
                 )
+        for zone_name, zone in self.zones.items():
+            if isinstance(zone, HotspotZone) and zone.hotspots.at_step > self.steps:
+                raise ValueError(
+                    f"zone {zone_name!r}: hotspots.at_step ({zone.hotspots.at_step}) is after the "
+                    f"last month ({self.steps}); the zone would stay empty"
+                )
         for principle, name, lever in self.strategy.levers():
             where = f"strategy.{principle}.{name}.target"
             if isinstance(lever.target, ZoneTarget) and lever.target.zone not in self.zones:

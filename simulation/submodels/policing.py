@@ -94,7 +94,8 @@ def arrest_members(model: CriminalMarketModel) -> None:
         places = {int(world.jurisdiction[xs[i], ys[i]]) for i in caught}
         for i in caught:
             prosecute(model, free[i], group)
-        pursue_leader(model, group, places)
+        if group.leader is not None and group.leader not in (free[i] for i in caught):
+            pursue_leader(model, group, places)
 
 
 def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
