@@ -51,6 +51,9 @@ COUNTERS = (
     "reoffended",
 )
 RECIDIVISM_WINDOW = 24
+RESERVATION_WAGE = 1.5
+"""Members' wage relative to ``behaviour.ocg.wage`` is ``RESERVATION_WAGE - youth_risk`` where they
+work: better prospects (lower risk) make crime's labour dearer."""
 VICTIM_FUND_SHARE = 0.2
 """Share of confiscated assets paid into the victims' compensation fund (Toolkit case study 6)."""
 
@@ -488,6 +491,9 @@ class CriminalMarketModel(mesa.Model):
         w.community_resilience[:] = w.broadcast(np.array([c.resilience for c in self.communities]))
         w.ocg_legitimacy[:] = w.broadcast(np.array([c.legitimacy for c in self.communities]))
         w.reporting[:] = w.broadcast(np.array([c.reporting for c in self.communities]))
+        youth_risk = w.broadcast(np.array([c.youth_risk for c in self.communities]))
+        # where young people have prospects, groups must pay more to keep them
+        self.wage_factor = RESERVATION_WAGE - youth_risk
 
     def _new_entrants(self) -> None:
         """Where demand goes unserved, a new group may form (entrepreneurs fill the gap)."""

@@ -127,3 +127,14 @@ def test_an_integrated_strategy_beats_pursuit_alone_over_ten_years():
     for indicator in ("ocg_members", "victims_current", "violence"):
         effect = paired_effect(runs, indicator, (61, 120))
         assert effect.t < -3, effect.describe()
+
+
+def test_prevention_is_slow_but_durable():
+    runs = metric_pairs("prevention_slow_durable", 10)
+    first_year = paired_effect(runs, "ocg_members", (13, 24))
+    later = paired_effect(runs, "ocg_members", (49, 72))
+    after_end = paired_effect(runs, "ocg_members", (73, 96))
+    widening = [late - early for late, early in zip(later.differences, first_year.differences, strict=True)]
+    assert np.mean(widening) / (np.std(widening, ddof=1) / np.sqrt(len(widening))) < -2, widening
+    assert later.t < -2, later.describe()  # the gap is there after years
+    assert after_end.t < -2, after_end.describe()  # and outlasts the programme

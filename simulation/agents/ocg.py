@@ -86,6 +86,13 @@ class OCG(Agent):
     def active(self) -> bool:
         return bool(self.members)
 
+    def wage_bill(self) -> float:
+        """Wages owed this month: each member at the going rate where they work."""
+        if not self.members:
+            return 0.0
+        xs, ys = self.member_coordinates()
+        return float(self.model.spec.behaviour.ocg.wage * self.model.wage_factor[xs, ys].sum())
+
     def earn(self, amount: float) -> None:
         """Income from crimes other than retail (exploitation of victims)."""
         self.cash += amount
@@ -222,7 +229,7 @@ class OCG(Agent):
     def pay(self, territory: np.ndarray) -> None:
         """Wages, community 'services' (buying legitimacy) and the officials on the payroll."""
         b = self.model.spec.behaviour.ocg
-        wages = b.wage * len(self.members)
+        wages = self.wage_bill()
         bribes = sum(o.bribe for o in self.payroll)
         forger = self.enablers.get("forger")
         documents = forger.fee_rate * wages if forger is not None else 0.0
@@ -392,7 +399,8 @@ class OCG(Agent):
         margin = max(0.0, self.price - self.unit_cost)
         shield = self.model.modifiers.extortion[xs, ys]
         extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * 0.5 * shield
-        return margin * self.demand_at(self.price, base) + extortion - b.ocg.members_per_cell * b.ocg.wage
+        holding = b.ocg.members_per_cell * b.ocg.wage * self.model.wage_factor[xs, ys]
+        return margin * self.demand_at(self.price, base) + extortion - holding
 
     def retreat(self, territory: np.ndarray) -> None:
         """Give up cells that do not pay their risk, and those the group cannot staff any more.

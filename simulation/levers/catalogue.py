@@ -44,11 +44,12 @@ LEVERS: tuple[Lever, ...] = (
         "prevent",
         "Address the drivers of recruitment: jobs, training and grants in at-risk areas (fig. 9)",
         "grievance_relief",
-        0.35,
+        0.5,
         400.0,
-        "Grievance falls slowly as communities adapt, so fewer youths are at risk and recruitment "
-        "dries up; membership falls over years and the gap outlasts the programme because "
-        "attitudes and groups' workforces both change slowly.",
+        "Grievance falls slowly as communities adapt, so fewer youths are at risk: recruitment "
+        "slows and, with better prospects, young people ask more to join, so marginal turf stops "
+        "paying and groups shrink. Membership falls over years and the gap outlasts the "
+        "programme, because attitudes recover as slowly as they changed.",
     ),
     Lever(
         "institutional_integrity",
