@@ -15,14 +15,14 @@ import numpy as np
 from simulation.agents.community import BlockExperience, BlockProgrammes, Community
 from simulation.agents.enabler import ENABLER_KINDS, Enabler
 from simulation.agents.member import Member, Role, exit_hazard
-from simulation.agents.ocg import OCG, RouteOptions
+from simulation.agents.ocg import OCG
 from simulation.agents.official import PoliceUnit, PublicOfficial
 from simulation.agents.victim import Victim, VictimState
 from simulation.indicators import SNAPSHOT_LAYERS
 from simulation.levers import apply as levers
 from simulation.levers.catalogue import PRINCIPLES
 from simulation.modifiers import DecisionModifiers
-from simulation.routing import RouteGraph
+from simulation.routing import RouteGraph, RouteOptions
 from simulation.scenario.schema import Scenario
 from simulation.submodels import conflict, policing, victimisation
 from simulation.world import World, dilate

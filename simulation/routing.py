@@ -66,3 +66,22 @@ class RouteGraph:
                 return np.array([], dtype=int)
             cells.append(node)
         return np.array(cells[::-1], dtype=int)
+
+
+class RouteOptions:
+    """This step's least-cost routes from every entry point (shared by all groups)."""
+
+    def __init__(
+        self,
+        distance: np.ndarray,
+        predecessors: np.ndarray,
+        origins: list[int],
+        wholesale: np.ndarray,
+    ):
+        self.distance = distance
+        self.predecessors = predecessors
+        self.origins = origins
+        self.wholesale = wholesale
+
+    def path(self, option: int, target: int) -> np.ndarray:
+        return RouteGraph.path(self.predecessors[option], self.origins[option], target)

@@ -49,10 +49,6 @@ class Member(CellAgent):
         self.cell = cell
         group.members.append(self)
 
-    @property
-    def free(self) -> bool:
-        return self.status is Status.FREE
-
     def leave_group(self) -> None:
         """Detach from the group (arrest, exit, death); leadership loss is noticed by the group."""
         group = self.group

@@ -24,7 +24,7 @@ from mesa import Agent
 
 from simulation.agents.member import Member, Role
 from simulation.choice import choose_with_outside_option
-from simulation.routing import RouteGraph
+from simulation.routing import RouteGraph, RouteOptions
 
 if TYPE_CHECKING:
     from simulation.agents.enabler import Enabler
@@ -440,22 +440,3 @@ class OCG(Agent):
             return
         values = np.where(territory, world.population, -1.0)
         self.hub = tuple(int(v) for v in np.unravel_index(int(values.argmax()), values.shape))
-
-
-class RouteOptions:
-    """This step's least-cost routes from every entry point (shared by all groups)."""
-
-    def __init__(
-        self,
-        distance: np.ndarray,
-        predecessors: np.ndarray,
-        origins: list[int],
-        wholesale: np.ndarray,
-    ):
-        self.distance = distance
-        self.predecessors = predecessors
-        self.origins = origins
-        self.wholesale = wholesale
-
-    def path(self, option: int, target: int) -> np.ndarray:
-        return RouteGraph.path(self.predecessors[option], self.origins[option], target)
