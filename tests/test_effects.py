@@ -138,3 +138,45 @@ def test_prevention_is_slow_but_durable():
     assert np.mean(widening) / (np.std(widening, ddof=1) / np.sqrt(len(widening))) < -2, widening
     assert later.t < -2, later.describe()  # the gap is there after years
     assert after_end.t < -2, after_end.describe()  # and outlasts the programme
+
+
+WORLDS = {
+    "small world, 5 groups": (
+        ("world.grid.width", 30),
+        ("world.grid.height", 30),
+        ("world.ocgs.count", 5),
+    ),
+    "large world, 14 groups": (
+        ("world.grid.width", 56),
+        ("world.grid.height", 56),
+        ("world.ocgs.count", 14),
+        ("world.geography.urban_centres", 12),
+    ),
+}
+
+
+@pytest.mark.parametrize("world", list(WORLDS), ids=["30x30-5", "56x56-14"])
+def test_effects_hold_in_other_worlds(world):
+    """The robust effects do not depend on the default world: other sizes and numbers of groups."""
+    overrides = dict(WORLDS[world])
+
+    def paired(name: str, counterfactual_overrides: dict | None = None):
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides)
+        if counterfactual_overrides is None:
+            counterfactual = without_strategy(scenario)
+        else:
+            counterfactual = load_scenario(
+                ROOT / "scenarios" / f"{name}.yaml", {**overrides, **counterfactual_overrides}
+            )
+        return [
+            (run_scenario(scenario, seed=seed).metrics, run_scenario(counterfactual, seed=seed).metrics)
+            for seed in range(1, 7)
+        ]
+
+    seizures = paired("seizure_price_pass_through")
+    assert paired_effect(seizures, "illicit_price", (37, 72)).t > 3
+    backlash = paired("heavy_handed_backlash", {"strategy.enforcement_style": "rights_compliant"})
+    assert paired_effect(backlash, "community_reports", (37, 72)).t < -3
+    assert paired_effect(backlash, "ocg_legitimacy", (37, 72)).t > 3
+    balloon = paired("balloon_effect")
+    assert paired_effect(balloon, "activity_target", (25, 72)).t < -2
