@@ -199,17 +199,20 @@ class OCG(Agent):
 
     # ------------------------------------------------------------------ predatory crimes
     def predation(self, territory: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per cell: protection money (k) it can take, and people it can expect to exploit.
+        """Per territory cell (in ``np.nonzero(territory)`` order): protection money (k) it can
+        take, and people it can expect to exploit.
 
         Both grow with the group's hold on the cell (control strength, weak community
         resilience); shielding the licit economy and awareness campaigns cut them.
         """
         world, b = self.model.world, self.model.spec.behaviour.ocg
         mod = self.model.modifiers
-        hold = np.where(territory, world.control_strength * (1.0 - world.community_resilience), 0.0)
-        extortion = b.extortion_rate * world.population / 1000.0 * hold * mod.extortion
-        vulnerable = world.population * world.exclusion * world.unemployment
-        return extortion, b.exploitation_rate * vulnerable / 1000.0 * hold * mod.exploitation
+        xs, ys = np.nonzero(territory)
+        hold = world.control_strength[xs, ys] * (1.0 - world.community_resilience[xs, ys])
+        population = world.population[xs, ys]
+        extortion = b.extortion_rate * population / 1000.0 * hold * mod.extortion[xs, ys]
+        vulnerable = population * world.exclusion[xs, ys] * world.unemployment[xs, ys]
+        return extortion, b.exploitation_rate * vulnerable / 1000.0 * hold * mod.exploitation[xs, ys]
 
     def extort_and_exploit(self, territory: np.ndarray) -> None:
         """Take protection money from businesses and exploit vulnerable people in the territory."""
@@ -217,13 +220,13 @@ class OCG(Agent):
         income = float(extortion.sum())
         self.revenue += income
         self.cash += income
+        xs, ys = np.nonzero(territory)
         new_exploited = self.model.rng.poisson(victims_expected)
         extorted = self.model.rng.poisson(extortion / EXTORTION_PER_VICTIM)
         for counts, kind in ((new_exploited, "exploitation"), (extorted, "extortion")):
-            xs, ys = np.nonzero(counts)
-            for x, y in zip(xs, ys, strict=True):
-                for _ in range(int(counts[x, y])):
-                    self.model.victimise(self, int(x), int(y), kind)
+            for i in np.nonzero(counts)[0]:
+                for _ in range(int(counts[i])):
+                    self.model.victimise(self, int(xs[i]), int(ys[i]), kind)
 
     # -------------------------------------------------------------------------- payments
     def pay(self, territory: np.ndarray) -> None:
@@ -327,10 +330,11 @@ class OCG(Agent):
     def deploy(self, territory: np.ndarray) -> None:
         """Dealers go where buyers are: members outside the territory (and a few others) move."""
         world = self.model.world
-        weights = np.where(territory, world.illicit_demand + 1e-6, 0.0).ravel()
-        total = weights.sum()
-        if total <= 0:
+        cells = np.flatnonzero(territory)
+        if cells.size == 0:
             return
+        weights = world.illicit_demand.ravel()[cells] + 1e-6
+        total = weights.sum()
         if self.leader is not None:
             self.leader.cell = world.cell(*self.hub)
         xs, ys = self.member_coordinates()
@@ -339,7 +343,7 @@ class OCG(Agent):
         movers = [self.members[i] for i in move if self.members[i] is not self.leader]
         if not movers:
             return
-        targets = self.model.rng.choice(weights.size, size=len(movers), p=weights / total)
+        targets = cells[self.model.rng.choice(cells.size, size=len(movers), p=weights / total)]
         for m, index in zip(movers, targets, strict=True):
             m.cell = world.cell(*divmod(int(index), world.height))
 
