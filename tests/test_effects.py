@@ -180,3 +180,26 @@ def test_effects_hold_in_other_worlds(world):
     assert paired_effect(backlash, "ocg_legitimacy", (37, 72)).t > 3
     balloon = paired("balloon_effect")
     assert paired_effect(balloon, "activity_target", (25, 72)).t < -2
+
+
+def test_effects_do_not_depend_on_the_start_month():
+    """Starting a year later shifts the effect a year later; it does not remove it."""
+
+    def paired(name: str, overrides: dict, counterfactual_overrides: dict | None = None):
+        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides)
+        counterfactual = (
+            without_strategy(scenario)
+            if counterfactual_overrides is None
+            else load_scenario(ROOT / "scenarios" / f"{name}.yaml", {**overrides, **counterfactual_overrides})
+        )
+        return [
+            (run_scenario(scenario, seed=seed).metrics, run_scenario(counterfactual, seed=seed).metrics)
+            for seed in range(1, 7)
+        ]
+
+    seizures = paired("seizure_price_pass_through", {"strategy.pursue.interdiction.start": 36})
+    assert paired_effect(seizures, "illicit_price", (49, 72)).t > 3
+    assert abs(paired_effect(seizures, "illicit_price", (13, 35)).mean) < 1e-9  # nothing before
+    later = {"strategy.pursue.broad_arrests.start": 36, "strategy.pursue.hotspot_policing.start": 36}
+    backlash = paired("heavy_handed_backlash", later, {"strategy.enforcement_style": "rights_compliant"})
+    assert paired_effect(backlash, "community_reports", (49, 72)).t < -3
