@@ -204,9 +204,6 @@ class CriminalMarketModel(mesa.Model):
         return enabler
 
     # =========================================================================== queries
-    def dilate(self, mask: np.ndarray) -> np.ndarray:
-        return dilate(mask)
-
     def detection_hazard(self, effort: np.ndarray, reporting: np.ndarray, boost) -> np.ndarray:
         return policing.detection_hazard(self, effort, reporting, boost)
 
@@ -503,7 +500,7 @@ class CriminalMarketModel(mesa.Model):
         share = float(unserved.sum() / max(demand.sum(), 1e-9))
         if self.rng.random() >= b.ocg.entry_rate * share:
             return
-        crowded = self.dilate(self.dilate(w.control >= 0))
+        crowded = dilate(dilate(w.control >= 0))
         candidates = np.where(crowded, 0.0, unserved)
         if candidates.max() <= 0:
             return

@@ -106,6 +106,21 @@ def test_corruption_blunts_pursuit_and_integrity_restores_it():
 RIGHTS_COMPLIANT = (("strategy.enforcement_style", "rights_compliant"),)
 
 
+def paired_variant(name: str, overrides: dict, reference: tuple | None = None, replications: int = 6):
+    """(scenario, reference) metrics on seeds 1..n, both with ``overrides``; the reference is the
+    counterfactual unless ``reference`` names further overrides for it."""
+    path = ROOT / "scenarios" / f"{name}.yaml"
+    scenario = load_scenario(path, overrides)
+    if reference is None:
+        counterfactual = without_strategy(scenario)
+    else:
+        counterfactual = load_scenario(path, {**overrides, **dict(reference)})
+    return [
+        (run_scenario(scenario, seed=seed).metrics, run_scenario(counterfactual, seed=seed).metrics)
+        for seed in range(1, replications + 1)
+    ]
+
+
 def test_heavy_handed_enforcement_cuts_reporting_and_feeds_legitimacy():
     runs = versus("heavy_handed_backlash", 8, (), RIGHTS_COMPLIANT)
     window = (37, 72)
@@ -159,47 +174,20 @@ WORLDS = {
 def test_effects_hold_in_other_worlds(world):
     """The robust effects do not depend on the default world: other sizes and numbers of groups."""
     overrides = dict(WORLDS[world])
-
-    def paired(name: str, counterfactual_overrides: dict | None = None):
-        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides)
-        if counterfactual_overrides is None:
-            counterfactual = without_strategy(scenario)
-        else:
-            counterfactual = load_scenario(
-                ROOT / "scenarios" / f"{name}.yaml", {**overrides, **counterfactual_overrides}
-            )
-        return [
-            (run_scenario(scenario, seed=seed).metrics, run_scenario(counterfactual, seed=seed).metrics)
-            for seed in range(1, 7)
-        ]
-
-    seizures = paired("seizure_price_pass_through")
+    seizures = paired_variant("seizure_price_pass_through", overrides)
     assert paired_effect(seizures, "illicit_price", (37, 72)).t > 3
-    backlash = paired("heavy_handed_backlash", {"strategy.enforcement_style": "rights_compliant"})
+    backlash = paired_variant("heavy_handed_backlash", overrides, RIGHTS_COMPLIANT)
     assert paired_effect(backlash, "community_reports", (37, 72)).t < -3
     assert paired_effect(backlash, "ocg_legitimacy", (37, 72)).t > 3
-    balloon = paired("balloon_effect")
+    balloon = paired_variant("balloon_effect", overrides)
     assert paired_effect(balloon, "activity_target", (25, 72)).t < -2
 
 
 def test_effects_do_not_depend_on_the_start_month():
     """Starting a year later shifts the effect a year later; it does not remove it."""
-
-    def paired(name: str, overrides: dict, counterfactual_overrides: dict | None = None):
-        scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", overrides)
-        counterfactual = (
-            without_strategy(scenario)
-            if counterfactual_overrides is None
-            else load_scenario(ROOT / "scenarios" / f"{name}.yaml", {**overrides, **counterfactual_overrides})
-        )
-        return [
-            (run_scenario(scenario, seed=seed).metrics, run_scenario(counterfactual, seed=seed).metrics)
-            for seed in range(1, 7)
-        ]
-
-    seizures = paired("seizure_price_pass_through", {"strategy.pursue.interdiction.start": 36})
+    seizures = paired_variant("seizure_price_pass_through", {"strategy.pursue.interdiction.start": 36})
     assert paired_effect(seizures, "illicit_price", (49, 72)).t > 3
     assert abs(paired_effect(seizures, "illicit_price", (13, 35)).mean) < 1e-9  # nothing before
     later = {"strategy.pursue.broad_arrests.start": 36, "strategy.pursue.hotspot_policing.start": 36}
-    backlash = paired("heavy_handed_backlash", later, {"strategy.enforcement_style": "rights_compliant"})
+    backlash = paired_variant("heavy_handed_backlash", later, RIGHTS_COMPLIANT)
     assert paired_effect(backlash, "community_reports", (49, 72)).t < -3

@@ -25,6 +25,7 @@ from mesa import Agent
 from simulation.agents.member import Member, Role
 from simulation.choice import choose_with_outside_option
 from simulation.routing import RouteGraph, RouteOptions
+from simulation.world import dilate
 
 if TYPE_CHECKING:
     from simulation.agents.enabler import Enabler
@@ -356,7 +357,7 @@ class OCG(Agent):
         spare = free - (cells + 1) * b.ocg.members_per_cell
         if spare < 0 or b.ocg.expansion_attempts == 0:
             return
-        frontier = model.dilate(territory) & ~territory
+        frontier = dilate(territory) & ~territory
         xs, ys = np.nonzero(frontier)
         if xs.size == 0:
             return
