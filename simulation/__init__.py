@@ -8,6 +8,9 @@ Public API::
     result.snapshots    # step -> layer -> 2-D array [x, y]
     load_metrics("sqlite:///results/ocsim.sqlite")   # stored runs as a tidy DataFrame
 
+    run_experiment("experiments/kingpin_intensity.yaml", executor="local")   # a sweep
+    load_metrics("sqlite:///results/ocsim.sqlite", experiment="kingpin_intensity")
+
 Names are imported on first use, so ``import simulation.storage`` does not load the model.
 """
 
@@ -17,6 +20,10 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "ExperimentError": "simulation.experiments",
+    "ExperimentSpec": "simulation.experiments",
+    "load_experiment": "simulation.experiments",
+    "run_experiment": "simulation.experiments",
     "RunResult": "simulation.runner",
     "run_scenario": "simulation.runner",
     "Scenario": "simulation.scenario",

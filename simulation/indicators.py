@@ -62,6 +62,20 @@ INDICATORS: tuple[Indicator, ...] = (
 
 INDICATOR_NAMES: tuple[str, ...] = tuple(i.name for i in INDICATORS)
 
+DISPLACEMENT_INDICATORS: tuple[Indicator, ...] = (
+    Indicator("activity_target", "outcome", "units/month", "illicit activity in the displacement target"),
+    Indicator("activity_buffer", "outcome", "units/month", "illicit activity in the buffer around it"),
+    Indicator("activity_control", "outcome", "units/month", "illicit activity outside target and buffer"),
+    Indicator(
+        "activity_other_jurisdictions", "outcome", "units/month", "activity in the other jurisdictions"
+    ),
+    Indicator("activity_total", "outcome", "units/month", "illicit activity on the whole grid"),
+)
+"""Recorded only when a scenario has a ``displacement:`` section."""
+
+RECORDED_NAMES: tuple[str, ...] = INDICATOR_NAMES + tuple(i.name for i in DISPLACEMENT_INDICATORS)
+"""Every indicator a run can record, in documented order."""
+
 SNAPSHOT_LAYERS: tuple[str, ...] = (
     "activity",
     "control",

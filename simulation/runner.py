@@ -43,15 +43,17 @@ def run_scenario(
         raise ValueError(f"steps must be at least 1, got {steps}")
     started = time.perf_counter()
     model = CriminalMarketModel(scenario, seed=seed)
-    snapshots = {0: model.snapshot()}
     every = scenario.output.snapshot_every
+    snapshots = {0: model.snapshot()} if every else {}
     for step in range(1, steps + 1):
         model.step()
-        if step % every == 0 or step == steps:
+        if every and (step % every == 0 or step == steps):
             snapshots[step] = model.snapshot()
         if progress is not None:
             progress(step, steps)
     metrics = pd.DataFrame.from_records(model.records, index=pd.RangeIndex(1, steps + 1, name="step"))
+    if scenario.output.keep is not None:
+        metrics = metrics[[name for name in scenario.output.keep if name in metrics.columns]]
     return RunResult(
         scenario=scenario,
         seed=int(seed),

@@ -43,7 +43,7 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path, value
 
 
-def _schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
+def schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
     """Whether a dotted path names a field of the schema (mappings such as zones accept any key)."""
     current: Any = model
     for i, part in enumerate(parts):
@@ -75,7 +75,7 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
     problems = []
     for path, value in overrides.items():
         parts = [p for p in path.split(".") if p]
-        if not parts or not _schema_has_path(Scenario, parts):
+        if not parts or not schema_has_path(Scenario, parts):
             problems.append(f"{path}: no such setting in the scenario schema{_allowed_levers(parts)}")
             continue
         node = merged
@@ -99,7 +99,7 @@ def _allowed_levers(parts: list[str]) -> str:
     return ""
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def describe_error(error: Mapping[str, Any]) -> str:
     parts = [str(p) for p in error["loc"] if not str(p).endswith(("Zone", "Target"))]
     if len(parts) >= 4 and parts[0] == "strategy" and parts[3] == "target":
         return f"{'.'.join(parts[:4])}: must be 'all', {{zone: NAME}} or {{jurisdiction: NAME}}"
@@ -124,7 +124,7 @@ def validate_scenario(raw: Any, source: str) -> Scenario:
     try:
         return Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = list(dict.fromkeys(_describe(e) for e in exc.errors()))
+        problems = list(dict.fromkeys(describe_error(e) for e in exc.errors()))
         raise ScenarioError(source, problems) from None
 
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
+from simulation.indicators import RECORDED_NAMES
 from simulation.levers.catalogue import PRINCIPLES, levers_of
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -342,7 +343,22 @@ class DisplacementSpec(Section):
 
 
 class OutputSpec(Section):
-    snapshot_every: Annotated[int, Field(ge=1, description="steps between spatial snapshots")] = 12
+    snapshot_every: Annotated[
+        int, Field(ge=0, description="steps between spatial snapshots; 0 keeps none")
+    ] = 12
+    keep: Annotated[list[str] | None, Field(description="indicators stored (default: all recorded)")] = None
+
+    @field_validator("keep")
+    @classmethod
+    def _known_indicators(cls, keep: list[str] | None) -> list[str] | None:
+        if keep is None:
+            return None
+        unknown = [name for name in keep if name not in RECORDED_NAMES]
+        if unknown:
+            raise ValueError(f"unknown indicator(s) {unknown}; allowed: {', '.join(RECORDED_NAMES)}")
+        if not keep:
+            raise ValueError("keep at least one indicator (or leave keep out to keep all)")
+        return list(dict.fromkeys(keep))
 
 
 class Scenario(Section):

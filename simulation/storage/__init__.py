@@ -1,5 +1,6 @@
 """Results database: runs, per-step metrics and spatial snapshots (SQLAlchemy Core, no Mesa)."""
 
+from simulation.storage.codec import MetricTable, decode_array, encode_array, encode_snapshots
 from simulation.storage.database import (
     DEFAULT_URL,
     ENV_VAR,
@@ -8,7 +9,8 @@ from simulation.storage.database import (
     open_engine,
     resolve_db_url,
 )
-from simulation.storage.schema import metadata, metrics, runs, snapshots
+from simulation.storage.records import RunRecord
+from simulation.storage.schema import experiment_runs, experiments, metadata, metrics, runs, snapshots, sweeps
 from simulation.storage.store import (
     ResultsStore,
     RunExistsError,
@@ -22,8 +24,15 @@ __all__ = [
     "DEFAULT_URL",
     "ENV_VAR",
     "DatabaseURLError",
+    "MetricTable",
     "ResultsStore",
     "RunExistsError",
+    "RunRecord",
+    "decode_array",
+    "encode_array",
+    "encode_snapshots",
+    "experiment_runs",
+    "experiments",
     "load_metrics",
     "load_runs",
     "load_snapshots",
@@ -35,4 +44,5 @@ __all__ = [
     "resolve_db_url",
     "runs",
     "snapshots",
+    "sweeps",
 ]

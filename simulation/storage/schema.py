@@ -2,8 +2,13 @@
 
 ``runs`` holds one row per simulated run, identified by ``run_key`` (hash of configuration hash,
 seed and steps) so a sweep can tell what is already done. ``metrics`` is long format (one row per
-run, step and indicator) so new indicators need no migration. ``snapshots`` keeps spatial layers
-as zlib-compressed raw array bytes with their dtype and shape, for an exact round trip.
+run, step and indicator, the indicator as a small integer id from ``indicators``) so new
+indicators need no migration and a row costs a few bytes. ``snapshots`` keeps spatial layers as
+zlib-compressed raw array bytes with their dtype and shape, for an exact round trip.
+
+``experiments`` holds each sweep's specification; ``experiment_runs`` lists the runs its plan
+needs (a run shared by two experiments is stored once), and ``sweeps`` records every invocation
+with its provenance: host, package versions, git commit, executor and timings.
 """
 
 from __future__ import annotations
@@ -20,12 +25,16 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
+    SmallInteger,
     String,
     Table,
     Text,
 )
 
 RUN_STATUSES = ("running", "finished", "failed")
+SWEEP_STATUSES = ("running", "finished", "interrupted")
+SCHEMA_VERSION = 2
+"""Bumped when a table changes shape; a database of another version is refused with a clear message."""
 
 metadata = MetaData()
 
@@ -39,6 +48,8 @@ runs = Table(
     Column("config", Text, nullable=False, comment="full resolved configuration as JSON"),
     Column("config_hash", String(64), nullable=False),
     Column("seed", BigInteger, nullable=False),
+    Column("seed_entropy", String(40), nullable=True, comment="root seed the run's seed was spawned from"),
+    Column("spawn_key", String(80), nullable=True, comment="SeedSequence spawn key, JSON list"),
     Column("steps", Integer, nullable=False),
     Column("replication", Integer, nullable=True),
     Column("experiment", String(200), nullable=True),
@@ -55,14 +66,28 @@ runs = Table(
     Index("ix_runs_scenario_name", "scenario_name"),
 )
 
+info = Table(
+    "ocsim_info",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
+
+indicators = Table(
+    "indicators",
+    metadata,
+    Column("id", SmallInteger, primary_key=True, autoincrement=False),
+    Column("name", String(64), nullable=False, unique=True),
+)
+
 metrics = Table(
     "metrics",
     metadata,
     Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
     Column("step", Integer, nullable=False),
-    Column("indicator", String(64), nullable=False),
+    Column("indicator_id", SmallInteger, ForeignKey("indicators.id"), nullable=False),
     Column("value", Float, nullable=True, comment="NULL where the indicator was undefined (NaN)"),
-    PrimaryKeyConstraint("run_id", "step", "indicator", name="pk_metrics"),
+    PrimaryKeyConstraint("run_id", "step", "indicator_id", name="pk_metrics"),
     sqlite_with_rowid=False,
 )
 
@@ -76,4 +101,56 @@ snapshots = Table(
     Column("shape", String(64), nullable=False, comment="JSON list, e.g. [40, 40]"),
     Column("data", LargeBinary, nullable=False, comment="zlib-compressed C-order array bytes"),
     PrimaryKeyConstraint("run_id", "step", "layer", name="pk_snapshots"),
+)
+
+experiments = Table(
+    "experiments",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("source", Text, nullable=True, comment="experiment file it was read from"),
+    Column("spec", Text, nullable=False, comment="the validated experiment specification, JSON"),
+    Column("spec_hash", String(64), nullable=False),
+    Column("design", Text, nullable=False, comment="design type, samples, parameters and their ranges, JSON"),
+    Column("planned_runs", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+experiment_runs = Table(
+    "experiment_runs",
+    metadata,
+    Column("experiment_id", Integer, ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False),
+    Column("scenario", String(200), nullable=False),
+    Column("point", Integer, nullable=False, comment="index of the parameter point in the design"),
+    Column("replication", Integer, nullable=False),
+    Column("run_key", String(64), nullable=False, comment="runs.run_key once the run is stored"),
+    Column("parameters", Text, nullable=False, comment="swept parameter values, JSON"),
+    PrimaryKeyConstraint("experiment_id", "scenario", "point", "replication", name="pk_experiment_runs"),
+    Index("ix_experiment_runs_run_key", "run_key"),
+)
+
+sweeps = Table(
+    "sweeps",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("experiment_id", Integer, ForeignKey("experiments.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("wall_time", Float, nullable=True),
+    Column("executor", String(200), nullable=False),
+    Column("workers", Integer, nullable=True),
+    Column("host", String(200), nullable=True),
+    Column("platform", String(200), nullable=True),
+    Column("python", String(40), nullable=True),
+    Column("git_commit", String(60), nullable=True),
+    Column("package_versions", Text, nullable=True, comment="JSON: package -> version"),
+    Column("runs_planned", Integer, nullable=True),
+    Column("runs_skipped", Integer, nullable=True, comment="already stored when the sweep started"),
+    Column("runs_finished", Integer, nullable=True),
+    Column("runs_failed", Integer, nullable=True),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in SWEEP_STATUSES) + ")", name="ck_sweeps_status"
+    ),
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -18,13 +17,26 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Select, delete, insert, select, update
+from sqlalchemy import Connection, Select, delete, insert, inspect, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from simulation.indicators import INDICATOR_NAMES, SNAPSHOT_LAYERS
+from simulation.indicators import RECORDED_NAMES, SNAPSHOT_LAYERS
+from simulation.storage.bulk import write_metric_rows
+from simulation.storage.codec import MetricTable, decode_array, encode_snapshots
 from simulation.storage.database import DatabaseURLError, mask_password, open_engine
-from simulation.storage.schema import metadata, metrics, runs, snapshots
+from simulation.storage.records import RunRecord
+from simulation.storage.schema import (
+    SCHEMA_VERSION,
+    experiment_runs,
+    experiments,
+    indicators,
+    info,
+    metadata,
+    metrics,
+    runs,
+    snapshots,
+)
 
 RUN_COLUMNS = ("run_id", "scenario", "seed", "replication", "step")
 """Leading columns of the wide metrics frame; indicator columns follow."""
@@ -71,62 +83,6 @@ def _ordered(names: Iterable[str], preferred: Sequence[str]) -> list[str]:
 
 
 # ------------------------------------------------------------------------------ writing helpers
-def _metric_rows(run_id: int, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Long-format rows from a wide step-indexed frame; NaN becomes NULL."""
-    try:
-        steps = np.asarray(frame.index, dtype=np.int64)
-    except (TypeError, ValueError):
-        raise ValueError("metrics index must hold integer steps") from None
-    rows: list[dict[str, Any]] = []
-    for name in frame.columns:
-        try:
-            values = pd.to_numeric(frame[name]).to_numpy(dtype=float)
-        except (TypeError, ValueError):
-            raise ValueError(f"indicator {name!r} is not numeric") from None
-        rows.extend(
-            {
-                "run_id": run_id,
-                "step": int(step),
-                "indicator": str(name),
-                "value": None if np.isnan(value) else float(value),
-            }
-            for step, value in zip(steps, values, strict=True)
-        )
-    return rows
-
-
-def encode_array(array: np.ndarray) -> dict[str, Any]:
-    """Columns ``dtype``, ``shape``, ``data`` that restore ``array`` exactly."""
-    array = np.asarray(array)
-    if array.dtype.hasobject or array.dtype.names is not None:
-        raise ValueError(f"cannot store arrays of dtype {array.dtype} (plain numeric dtypes only)")
-    return {
-        "dtype": array.dtype.str,
-        "shape": json.dumps(list(array.shape)),
-        "data": zlib.compress(np.ascontiguousarray(array).tobytes()),
-    }
-
-
-def decode_array(dtype: str, shape: str, data: bytes) -> np.ndarray:
-    """Inverse of ``encode_array``: a writable array with the stored dtype and shape."""
-    raw = zlib.decompress(data)
-    return np.frombuffer(raw, dtype=np.dtype(dtype)).reshape(json.loads(shape)).copy()
-
-
-def _snapshot_rows(
-    run_id: int, layers_by_step: Mapping[int, Mapping[str, np.ndarray]]
-) -> list[dict[str, Any]]:
-    rows = []
-    for step, layers in layers_by_step.items():
-        for layer, array in layers.items():
-            try:
-                encoded = encode_array(array)
-            except ValueError as exc:
-                raise ValueError(f"snapshot step {step} layer {layer!r}: {exc}") from None
-            rows.append({"run_id": run_id, "step": int(step), "layer": str(layer), **encoded})
-    return rows
-
-
 def _require_running(conn: Connection, run_id: int) -> None:
     status = conn.execute(select(runs.c.status).where(runs.c.id == run_id)).scalar_one_or_none()
     if status is None:
@@ -135,18 +91,27 @@ def _require_running(conn: Connection, run_id: int) -> None:
         raise RuntimeError(f"run {run_id} is {status}, not running; it cannot be completed")
 
 
-def _write_metrics(conn: Connection, run_id: int, frame: pd.DataFrame) -> None:
-    rows = _metric_rows(run_id, frame)
-    if rows:
-        conn.execute(insert(metrics), rows)
+def _write_metrics(conn: Connection, run_id: int, table: MetricTable) -> None:
+    write_metric_rows(conn, table.rows(run_id, indicator_ids(conn, table.names)))
 
 
-def _write_snapshots(
-    conn: Connection, run_id: int, layers_by_step: Mapping[int, Mapping[str, np.ndarray]]
-) -> None:
-    rows = _snapshot_rows(run_id, layers_by_step)
-    if rows:
-        conn.execute(insert(snapshots), rows)
+def indicator_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
+    """Ids of indicator names, registering new names (ids are small integers, never reused)."""
+    wanted = list(dict.fromkeys(names))
+    known = {row.name: int(row.id) for row in conn.execute(select(indicators.c.id, indicators.c.name))}
+    missing = [n for n in wanted if n not in known]
+    if missing:
+        next_id = max(known.values(), default=0) + 1
+        new = {name: next_id + i for i, name in enumerate(missing)}
+        conn.execute(insert(indicators), [{"id": i, "name": n} for n, i in new.items()])
+        known.update(new)
+    return {n: known[n] for n in wanted}
+
+
+def _write_snapshots(conn: Connection, run_id: int, encoded: Sequence[Mapping[str, Any]]) -> None:
+    """Encoded snapshot rows (see ``codec.encode_snapshots``) of one run."""
+    if encoded:
+        conn.execute(insert(snapshots), [{"run_id": run_id, **row} for row in encoded])
 
 
 def _mark_finished(conn: Connection, run_id: int, wall_time: float | None) -> None:
@@ -174,7 +139,7 @@ def _one_or_many(value: Any) -> list[Any] | None:
 
 # ------------------------------------------------------------------------------------ the store
 class ResultsStore:
-    """A results database: runs, per-step metrics and spatial snapshots.
+    """A results database: runs, per-step metrics, spatial snapshots and experiments.
 
     ``url`` is any supported SQLAlchemy URL (see ``resolve_db_url``); the tables are created on
     first use. Use as a context manager, or call ``close()``, to release connections.
@@ -184,18 +149,52 @@ class ResultsStore:
         self.engine: Engine = open_engine(url)
         self.url: str = self.engine.url.render_as_string(hide_password=False)
         try:
+            self._check_schema()
             metadata.create_all(self.engine)
+            self._stamp_schema()
         except SQLAlchemyError as exc:
             self.engine.dispose()
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise DatabaseURLError(
                 self.url, f"cannot create the results tables: {detail}", "check write permission"
             ) from None
+        except DatabaseURLError:
+            self.engine.dispose()
+            raise
+
+    def _check_schema(self) -> None:
+        """Refuse a database written by an incompatible version rather than corrupt it."""
+        tables = set(inspect(self.engine).get_table_names())
+        version = None
+        if info.name in tables:
+            with self.engine.connect() as conn:
+                version = conn.execute(
+                    select(info.c.value).where(info.c.key == "schema_version")
+                ).scalar_one_or_none()
+        elif metrics.name in tables:
+            version = "1"
+        if version is not None and int(version) != SCHEMA_VERSION:
+            raise DatabaseURLError(
+                self.url,
+                f"the database holds results in format {version}; this ocsim writes format {SCHEMA_VERSION}",
+                "use a new database file (or move the old one away); old results stay readable "
+                "with the ocsim version that wrote them",
+            )
+
+    def _stamp_schema(self) -> None:
+        with self.engine.begin() as conn:
+            stamped = conn.execute(select(info.c.value).where(info.c.key == "schema_version")).first()
+            if stamped is None:
+                conn.execute(insert(info).values(key="schema_version", value=str(SCHEMA_VERSION)))
 
     @property
     def display_url(self) -> str:
         """The URL with its password masked, for messages."""
         return mask_password(self.url)
+
+    @property
+    def backend(self) -> str:
+        return self.engine.dialect.name
 
     def close(self) -> None:
         self.engine.dispose()
@@ -219,6 +218,8 @@ class ResultsStore:
         experiment: str | None = None,
         *,
         replace: bool = False,
+        seed_entropy: int | None = None,
+        spawn_key: Sequence[int] | None = None,
     ) -> int:
         """Record a run as 'running' (committed at once) and return its id.
 
@@ -233,6 +234,8 @@ class ResultsStore:
             "config": config if isinstance(config, str) else json.dumps(config, sort_keys=True),
             "config_hash": config_hash,
             "seed": int(seed),
+            "seed_entropy": None if seed_entropy is None else str(int(seed_entropy)),
+            "spawn_key": None if spawn_key is None else json.dumps([int(k) for k in spawn_key]),
             "steps": int(steps),
             "replication": None if replication is None else int(replication),
             "experiment": experiment,
@@ -257,10 +260,12 @@ class ResultsStore:
 
     def complete_run(self, run_id: int, result: RunLike) -> None:
         """Store metrics and snapshots and mark the run finished, all or nothing."""
+        table = MetricTable.from_frame(result.metrics)
+        encoded = encode_snapshots(dict(getattr(result, "snapshots", None) or {}))
         with self.engine.begin() as conn:
             _require_running(conn, run_id)
-            _write_metrics(conn, run_id, result.metrics)
-            _write_snapshots(conn, run_id, getattr(result, "snapshots", None) or {})
+            _write_metrics(conn, run_id, table)
+            _write_snapshots(conn, run_id, encoded)
             _mark_finished(conn, run_id, getattr(result, "wall_time", None))
 
     def fail_run(self, run_id: int, error: BaseException | str, traceback: str | None = None) -> None:
@@ -277,8 +282,55 @@ class ResultsStore:
             if done.rowcount != 1:
                 raise LookupError(f"no run with id {run_id}")
 
+    def write_records(self, records: Sequence[RunRecord]) -> dict[str, int]:
+        """Write whole runs in one transaction; returns run key -> run id of those written.
+
+        A key already finished in the database is left alone (another sweep got there first); a
+        key stored as failed or left running by a crash is replaced. Either every record of the
+        batch is stored with all its metrics and snapshots, or none is.
+        """
+        if not records:
+            return {}
+        package_version = _package_version()
+        with self.engine.begin() as conn:
+            keys = [r.run_key for r in records]
+            existing = {
+                row.run_key: (int(row.id), row.status)
+                for row in conn.execute(
+                    select(runs.c.id, runs.c.run_key, runs.c.status).where(runs.c.run_key.in_(keys))
+                )
+            }
+            stale = [run_id for run_id, status in existing.values() if status != "finished"]
+            if stale:
+                conn.execute(delete(metrics).where(metrics.c.run_id.in_(stale)))
+                conn.execute(delete(snapshots).where(snapshots.c.run_id.in_(stale)))
+                conn.execute(delete(runs).where(runs.c.id.in_(stale)))
+            fresh = list(
+                {r.run_key: r for r in records if existing.get(r.run_key, (0, ""))[1] != "finished"}.values()
+            )
+            if not fresh:
+                return {}
+            inserted = conn.execute(
+                insert(runs).returning(runs.c.id, runs.c.run_key, sort_by_parameter_order=True),
+                [_run_row(r, package_version) for r in fresh],
+            )
+            ids = {row.run_key: int(row.id) for row in inserted}
+            names = [n for r in fresh if r.metrics is not None for n in r.metrics.names]
+            indicator_id = indicator_ids(conn, names)
+            rows = [
+                row
+                for r in fresh
+                if r.metrics is not None and r.status == "finished"
+                for row in r.metrics.rows(ids[r.run_key], indicator_id)
+            ]
+            write_metric_rows(conn, rows)
+            for record in fresh:
+                if record.status == "finished":
+                    _write_snapshots(conn, ids[record.run_key], record.snapshots)
+        return ids
+
     # ------------------------------------------------------------------------------- reading
-    def _frame(self, query: Select) -> pd.DataFrame:
+    def query_frame(self, query: Select) -> pd.DataFrame:
         with self.engine.connect() as conn:
             result = conn.execute(query)
             return pd.DataFrame.from_records(result.all(), columns=list(result.keys()))
@@ -289,16 +341,21 @@ class ResultsStore:
         status: str | Sequence[str] | None = None,
         run_ids: int | Iterable[int] | None = None,
     ) -> pd.DataFrame:
-        """One row per run (``run_id`` first), ``config`` parsed to a dict, times in UTC."""
+        """One row per run (``run_id`` first), ``config`` parsed to a dict, times in UTC.
+
+        With ``experiment``, the runs that experiment's plan uses (also those another experiment
+        stored first).
+        """
         query = select(runs).order_by(runs.c.id)
         if experiment is not None:
-            query = query.where(runs.c.experiment == experiment)
+            query = query.where(runs.c.run_key.in_(_member_keys(experiment)))
         if (statuses := _one_or_many(status)) is not None:
             query = query.where(runs.c.status.in_(statuses))
         if (ids := _one_or_many(run_ids)) is not None:
             query = query.where(runs.c.id.in_([int(i) for i in ids]))
-        frame = self._frame(query).rename(columns={"id": "run_id"})
+        frame = self.query_frame(query).rename(columns={"id": "run_id"})
         frame["config"] = [json.loads(c) for c in frame["config"]]
+        frame["spawn_key"] = [None if k is None else tuple(json.loads(k)) for k in frame["spawn_key"]]
         for column in ("started_at", "finished_at"):
             frame[column] = pd.to_datetime(frame[column], utc=True)
         frame["replication"] = frame["replication"].astype("Int64")
@@ -311,11 +368,16 @@ class ResultsStore:
         wide: bool = True,
         experiment: str | None = None,
     ) -> pd.DataFrame:
-        """Metrics of finished runs.
+        """Metrics of finished runs as a tidy frame.
 
         Wide: columns run_id, scenario, seed, replication, step, then one per indicator.
         Long (``wide=False``): run_id, scenario, seed, replication, step, indicator, value.
+        With ``experiment``: the runs of its plan, with ``point`` and one column per swept
+        parameter (named by its dotted path) after ``seed``; scenario and replication are the
+        experiment's own labels.
         """
+        if experiment is not None:
+            return self._experiment_metrics(experiment, run_ids, scenario, wide)
         query = (
             select(
                 metrics.c.run_id,
@@ -323,22 +385,93 @@ class ResultsStore:
                 runs.c.seed,
                 runs.c.replication,
                 metrics.c.step,
-                metrics.c.indicator,
+                indicators.c.name.label("indicator"),
                 metrics.c.value,
             )
             .join(runs, runs.c.id == metrics.c.run_id)
-            .order_by(metrics.c.run_id, metrics.c.step, metrics.c.indicator)
+            .join(indicators, indicators.c.id == metrics.c.indicator_id)
+            .order_by(metrics.c.run_id, metrics.c.step, metrics.c.indicator_id)
         )
         if (ids := _one_or_many(run_ids)) is not None:
             query = query.where(metrics.c.run_id.in_([int(i) for i in ids]))
         if (names := _one_or_many(scenario)) is not None:
             query = query.where(runs.c.scenario_name.in_(names))
-        if experiment is not None:
-            query = query.where(runs.c.experiment == experiment)
-        long = self._frame(query)
+        long = self.query_frame(query)
         long["value"] = long["value"].astype(float)
         long["replication"] = long["replication"].astype("Int64")
-        return _widen(long) if wide else long
+        return _widen(long, RUN_COLUMNS) if wide else long
+
+    def _experiment_metrics(
+        self,
+        experiment: str,
+        run_ids: int | Iterable[int] | None,
+        scenario: str | Iterable[str] | None,
+        wide: bool,
+    ) -> pd.DataFrame:
+        plan = self.experiment_plan(experiment)
+        if plan is None:
+            raise LookupError(f"no experiment named {experiment!r} in {self.display_url}")
+        if (names := _one_or_many(scenario)) is not None:
+            plan = plan[plan["scenario"].isin(names)]
+        parameters = [c for c in plan.columns if c not in _PLAN_COLUMNS]
+        query = (
+            select(
+                runs.c.run_key,
+                metrics.c.run_id,
+                runs.c.seed,
+                metrics.c.step,
+                indicators.c.name.label("indicator"),
+                metrics.c.value,
+            )
+            .join(runs, runs.c.id == metrics.c.run_id)
+            .join(indicators, indicators.c.id == metrics.c.indicator_id)
+            .where(runs.c.run_key.in_(_member_keys(experiment)), runs.c.status == "finished")
+        )
+        if (ids := _one_or_many(run_ids)) is not None:
+            query = query.where(metrics.c.run_id.in_([int(i) for i in ids]))
+        long = self.query_frame(query)
+        long["value"] = long["value"].astype(float)
+        labels = plan[["run_key", "scenario", "point", "replication", *parameters]]
+        long = labels.merge(long, on="run_key", how="inner").drop(columns="run_key")
+        leading = ["run_id", "scenario", "point", "replication", "seed", *parameters]
+        long = long.sort_values(["scenario", "point", "replication", "step", "indicator"], kind="stable")
+        long["replication"] = long["replication"].astype("Int64")
+        if wide:
+            return _widen(long, (*leading, "step"), keys=["scenario", "point", "replication", "step"])
+        return long[[*leading, "step", "indicator", "value"]].reset_index(drop=True)
+
+    def experiment_plan(self, name: str) -> pd.DataFrame | None:
+        """The runs an experiment needs: scenario, point, replication, run_key, parameters, status.
+
+        ``status`` is the stored run's ('finished', 'failed', 'running') or 'pending'. None when
+        no experiment has that name.
+        """
+        with self.engine.connect() as conn:
+            experiment_id = conn.execute(
+                select(experiments.c.id).where(experiments.c.name == name)
+            ).scalar_one_or_none()
+        if experiment_id is None:
+            return None
+        query = (
+            select(
+                experiment_runs.c.scenario,
+                experiment_runs.c.point,
+                experiment_runs.c.replication,
+                experiment_runs.c.run_key,
+                experiment_runs.c.parameters,
+                runs.c.id.label("run_id"),
+                runs.c.status,
+            )
+            .select_from(experiment_runs.outerjoin(runs, runs.c.run_key == experiment_runs.c.run_key))
+            .where(experiment_runs.c.experiment_id == experiment_id)
+            .order_by(experiment_runs.c.scenario, experiment_runs.c.point, experiment_runs.c.replication)
+        )
+        frame = self.query_frame(query)
+        frame["status"] = frame["status"].fillna("pending")
+        frame["run_id"] = frame["run_id"].astype("Int64")
+        parameters = [json.loads(p) for p in frame.pop("parameters")]
+        values = pd.DataFrame.from_records(parameters, index=frame.index)
+        return pd.concat([frame, values], axis=1)
 
     def load_snapshots(
         self,
@@ -363,16 +496,54 @@ class ResultsStore:
         }
 
 
-def _widen(long: pd.DataFrame) -> pd.DataFrame:
-    """Long metrics to one row per run and step, indicators as columns in documented order."""
+_PLAN_COLUMNS = ("scenario", "point", "replication", "run_key", "run_id", "status")
+
+
+def _member_keys(experiment: str) -> Select:
+    """Run keys an experiment's plan lists (a subquery)."""
+    return (
+        select(experiment_runs.c.run_key)
+        .join(experiments, experiments.c.id == experiment_runs.c.experiment_id)
+        .where(experiments.c.name == experiment)
+    )
+
+
+def _run_row(record: RunRecord, package_version: str | None) -> dict[str, Any]:
+    return {
+        "run_key": record.run_key,
+        "scenario_name": record.scenario_name,
+        "scenario_source": record.scenario_source,
+        "config": record.config,
+        "config_hash": record.config_hash,
+        "seed": int(record.seed),
+        "seed_entropy": None if record.seed_entropy is None else str(int(record.seed_entropy)),
+        "spawn_key": None if record.spawn_key is None else json.dumps(list(record.spawn_key)),
+        "steps": int(record.steps),
+        "replication": record.replication,
+        "experiment": record.experiment,
+        "status": record.status,
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+        "wall_time": record.wall_time,
+        "package_version": package_version,
+        "error": record.error,
+        "traceback": record.traceback,
+    }
+
+
+def _widen(
+    long: pd.DataFrame, leading: Sequence[str], keys: Sequence[str] = ("run_id", "step")
+) -> pd.DataFrame:
+    """Long metrics to one row per ``keys``, indicators as columns in documented order."""
     if long.empty:
-        return pd.DataFrame(columns=list(RUN_COLUMNS))
-    values = long.pivot(index=["run_id", "step"], columns="indicator", values="value")
-    values = values[_ordered(values.columns, INDICATOR_NAMES)]
+        return pd.DataFrame(columns=list(leading))
+    keys = list(keys)
+    values = long.pivot(index=keys, columns="indicator", values="value")
+    values = values[_ordered(values.columns, RECORDED_NAMES)]
     values.columns.name = None
-    info = long[["run_id", "scenario", "seed", "replication"]].drop_duplicates("run_id")
-    wide = info.merge(values.reset_index(), on="run_id", how="right")
-    return wide[list(RUN_COLUMNS) + list(values.columns)].reset_index(drop=True)
+    labels = long[[c for c in leading if c not in values.columns]].drop_duplicates(keys)
+    wide = labels.merge(values.reset_index(), on=keys, how="right")
+    return wide[list(leading) + list(values.columns)].reset_index(drop=True)
 
 
 # ------------------------------------------------------------- one-call loaders for notebooks
