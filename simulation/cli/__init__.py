@@ -1,5 +1,6 @@
 """The ``ocsim`` command line (Typer + Rich)."""
 
+from simulation.cli import experiments as _experiments  # noqa: F401  (registers sweep, runs, export)
 from simulation.cli.app import app, main
 
 __all__ = ["app", "main"]

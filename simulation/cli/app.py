@@ -31,7 +31,7 @@ from simulation.scenario.loader import (
     read_scenario_file,
     validate_scenario,
 )
-from simulation.seeds import replication_seeds
+from simulation.seeds import ReplicationSeed, replication_seed_details
 from simulation.storage import DatabaseURLError, ResultsStore, RunExistsError
 
 BAD_INPUT = 2
@@ -85,7 +85,16 @@ def _load(path: Path, texts: list[str] | None, steps: int | None = None) -> Scen
     return validate_scenario(apply_overrides(raw, overrides, source), source)
 
 
-def _bad_input(message: str) -> typer.Exit:
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        help="SQLAlchemy URL; default: $OCSIM_DB, else sqlite:///results/ocsim.sqlite.",
+        show_default=False,
+    ),
+]
+
+
+def bad_input(message: str) -> typer.Exit:
     fmt.print_error(message)
     return typer.Exit(BAD_INPUT)
 
@@ -114,11 +123,11 @@ class Batch:
     force: bool
     advance: Callable[[int], None]
 
-    def run(self, replication: int, seed: int) -> Outcome:
+    def run(self, origin: ReplicationSeed) -> Outcome:
         """begin -> simulate -> complete; an exception marks the run failed, the batch goes on."""
-        steps = self.scenario.steps
+        steps, replication, seed = self.scenario.steps, origin.replication, origin.seed
         try:
-            run_id = self._begin(replication, seed)
+            run_id = self._begin(origin)
         except RunExistsError as exc:
             self.advance(steps)
             return Outcome(replication, seed, exc.run_id, "stored")
@@ -141,17 +150,19 @@ class Batch:
             return Outcome(replication, seed, run_id, "failed", f"{type(exc).__name__}: {exc}")
         return Outcome(replication, seed, run_id, "finished", wall_time=result.wall_time)
 
-    def _begin(self, replication: int, seed: int) -> int:
+    def _begin(self, origin: ReplicationSeed) -> int:
         config = resolved_config(self.scenario)
         return self.store.begin_run(
             config,
             config_hash(config),
-            seed,
+            origin.seed,
             self.scenario.steps,
             self.scenario.name,
             scenario_source=str(self.source),
-            replication=replication,
+            replication=origin.replication,
             replace=self.force,
+            seed_entropy=origin.root_seed,
+            spawn_key=origin.spawn_key,
         )
 
 
@@ -226,13 +237,7 @@ def run(
         int, typer.Option("--replications", "-r", min=1, help="Runs with spawned seeds.")
     ] = 1,
     overrides: SetOption = None,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            help="SQLAlchemy URL; default: $OCSIM_DB, else sqlite:///results/ocsim.sqlite.",
-            show_default=False,
-        ),
-    ] = None,
+    db: DbOption = None,
     force: Annotated[
         bool,
         typer.Option("--force", help="Re-run replications already stored with the same settings."),
@@ -243,20 +248,21 @@ def run(
     try:
         spec = _load(scenario, overrides, steps)
     except ScenarioError as exc:
-        raise _bad_input(str(exc)) from None
+        raise bad_input(str(exc)) from None
     try:
         store = ResultsStore(db)
     except DatabaseURLError as exc:
-        raise _bad_input(str(exc)) from None
-    seeds = replication_seeds(seed, replications)
+        raise bad_input(str(exc)) from None
+    seeds = replication_seed_details(seed, replications)
     with store, _progress(quiet) as progress:
         task = progress.add_task(spec.name, total=spec.steps * replications)
 
         batch = Batch(store, spec, scenario, force, lambda n: progress.advance(task, n))
         outcomes = []
-        for replication, run_seed in enumerate(seeds):
+        for origin in seeds:
+            replication = origin.replication
             progress.update(task, description=f"{spec.name} rep {replication + 1}/{replications}")
-            outcome = batch.run(replication, run_seed)
+            outcome = batch.run(origin)
             _report_outcome(outcome, quiet)
             outcomes.append(outcome)
         progress.stop()
@@ -279,7 +285,7 @@ def levers(
     from simulation.levers import PRINCIPLES, levers_of
 
     if principle is not None and principle not in PRINCIPLES:
-        raise _bad_input(f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}")
+        raise bad_input(f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}")
     table = Table(title="strategy levers (docs/levers.md)")
     for column in ("principle", "lever", "modifier", "effect", "cost k/month"):
         table.add_column(column, no_wrap=True)

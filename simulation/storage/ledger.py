@@ -90,6 +90,20 @@ def finished_keys(store: ResultsStore, keys: Iterable[str]) -> set[str]:
     return done
 
 
+def wall_times(store: ResultsStore, keys: Iterable[str]) -> list[float]:
+    """Seconds each finished run among ``keys`` took, for time estimates."""
+    keys = list(keys)
+    times: list[float] = []
+    with store.engine.connect() as conn:
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            query = select(runs.c.wall_time).where(
+                runs.c.run_key.in_(chunk), runs.c.status == "finished", runs.c.wall_time.is_not(None)
+            )
+            times.extend(float(t) for t in conn.execute(query).scalars())
+    return times
+
+
 def begin_sweep(store: ResultsStore, experiment_id: int, provenance: Mapping[str, Any]) -> int:
     """Record an invocation as running, with where and with what it runs."""
     with store.engine.begin() as conn:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
@@ -19,7 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Select, delete, insert, inspect, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from simulation.indicators import RECORDED_NAMES, SNAPSHOT_LAYERS
 from simulation.storage.bulk import write_metric_rows
@@ -149,9 +150,7 @@ class ResultsStore:
         self.engine: Engine = open_engine(url)
         self.url: str = self.engine.url.render_as_string(hide_password=False)
         try:
-            self._check_schema()
-            metadata.create_all(self.engine)
-            self._stamp_schema()
+            self._create_tables()
         except SQLAlchemyError as exc:
             self.engine.dispose()
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -161,6 +160,19 @@ class ResultsStore:
         except DatabaseURLError:
             self.engine.dispose()
             raise
+
+    def _create_tables(self) -> None:
+        """Create missing tables; a second process doing the same at that moment is not an error."""
+        for attempt in range(3):
+            try:
+                self._check_schema()
+                metadata.create_all(self.engine)
+                self._stamp_schema()
+                return
+            except (OperationalError, IntegrityError, ProgrammingError):
+                if attempt == 2:
+                    raise
+                time.sleep(0.2 * (attempt + 1))  # the other creator has finished by now
 
     def _check_schema(self) -> None:
         """Refuse a database written by an incompatible version rather than corrupt it."""

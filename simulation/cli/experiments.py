@@ -1,0 +1,349 @@
+"""``ocsim sweep``, ``ocsim runs`` and ``ocsim export``: experiments from the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from simulation.cli import format as fmt
+from simulation.cli.app import BAD_INPUT, RUN_FAILED, DbOption, app, bad_input
+from simulation.experiments import ExperimentError, SweepProgress, prepare_experiment, run_experiment
+from simulation.experiments.estimate import estimate_run_time
+from simulation.experiments.executors import default_workers
+from simulation.experiments.sweep import SweepSummary, batch_size_for, pending_tasks
+from simulation.storage import DatabaseURLError, ResultsStore
+from simulation.storage.ledger import experiment_status, load_experiment_record, load_sweeps
+
+INTERRUPTED = 130
+
+
+class ExecutorChoice(StrEnum):
+    local = "local"
+    dask = "dask"
+    serial = "serial"
+
+
+class ExportFormat(StrEnum):
+    csv = "csv"
+    parquet = "parquet"
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+# ---------------------------------------------------------------------------------------- sweep
+@app.command()
+def sweep(
+    experiment: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Experiment YAML file.", show_default=False)
+    ],
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Parallel workers (default: all cores).", show_default=False)
+    ] = None,
+    executor: Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")] = ExecutorChoice.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Join an existing Dask cluster, e.g. tcp://10.0.0.5:8786.", show_default=False),
+    ] = None,
+    db: DbOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count the runs and estimate the time; run nothing.")
+    ] = False,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Runs per task (default: chosen from runs and workers).")
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run an experiment: every scenario x parameter point x replication not stored yet."""
+    if scheduler is not None and executor is not ExecutorChoice.dask:
+        raise bad_input("--scheduler joins a Dask cluster; add --executor dask")
+    try:
+        prepared = prepare_experiment(experiment)
+    except ExperimentError as exc:
+        raise bad_input(str(exc)) from None
+    try:
+        store = ResultsStore(db)
+    except DatabaseURLError as exc:
+        raise bad_input(str(exc)) from None
+    slots = 1 if executor is ExecutorChoice.serial else workers or default_workers()
+    with store:
+        todo = pending_tasks(store, prepared.plan)
+        if dry_run:
+            _print_dry_run(store, prepared, todo, slots, executor, batch_size)
+            return
+    summary = _run_with_progress(experiment, executor, workers, scheduler, store.url, batch_size, quiet)
+    _print_summary(summary)
+    if summary.failed:
+        raise typer.Exit(RUN_FAILED)
+
+
+def _print_dry_run(
+    store, prepared, todo, slots: int, executor: ExecutorChoice, batch_size: int | None
+) -> None:
+    spec, plan = prepared.spec, prepared.plan
+    out = fmt.stdout()
+    out.print(
+        f"experiment {spec.name}: {len(spec.scenarios)} scenario(s) x {len(plan.points)} point(s) "
+        f"({spec.design.type}) x {spec.replications} replication(s) = {len(plan.members)} runs "
+        f"({len(plan.tasks)} distinct)",
+        markup=False,
+        soft_wrap=True,
+    )
+    out.print(f"already stored: {len(plan.tasks) - len(todo)}; to run: {len(todo)}", markup=False)
+    estimate = estimate_run_time(store, list(plan.tasks), todo)
+    if estimate is not None and todo:
+        size = batch_size_for(len(todo), slots, batch_size)
+        out.print(
+            f"estimated time: {_duration(estimate.total(len(todo), slots))} on {slots} {executor.value} "
+            f"worker(s), {size} run(s) per task ({estimate.seconds_per_run:.1f} s per run, from "
+            f"{estimate.basis})",
+            markup=False,
+            soft_wrap=True,
+        )
+    out.print(f"database: {store.display_url}", markup=False, soft_wrap=True)
+
+
+def _run_with_progress(
+    experiment: Path,
+    executor: ExecutorChoice,
+    workers: int | None,
+    scheduler: str | None,
+    url: str,
+    batch_size: int | None,
+    quiet: bool,
+) -> SweepSummary:
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("failed {task.fields[failed]}  remaining {task.fields[remaining]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=fmt.stderr(), disable=quiet) as bar:
+        task = bar.add_task(experiment.stem, total=None, failed=0, remaining="?")
+
+        def show(p: SweepProgress) -> None:
+            bar.update(
+                task,
+                total=p.total - p.skipped,
+                completed=p.done,
+                failed=p.failed,
+                remaining=p.remaining,
+                description=f"{experiment.stem} ({p.skipped} stored before)"
+                if p.skipped
+                else experiment.stem,
+            )
+
+        try:
+            return run_experiment(
+                experiment,
+                executor=executor.value,
+                db=url,
+                workers=workers,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                progress=show,
+            )
+        except KeyboardInterrupt:
+            bar.stop()
+            fmt.print_error("interrupted: the runs finished so far are stored; run the same command to go on")
+            raise typer.Exit(INTERRUPTED) from None
+        except (ValueError, RuntimeError) as exc:
+            bar.stop()
+            fmt.print_error(str(exc))
+            raise typer.Exit(BAD_INPUT if isinstance(exc, ValueError) else RUN_FAILED) from None
+
+
+def _print_summary(summary: SweepSummary) -> None:
+    out = fmt.stdout()
+    rate = summary.finished / summary.wall_time * 3600 if summary.wall_time > 0 and summary.finished else 0.0
+    out.print(
+        f"experiment {summary.experiment}: {summary.finished} finished, {summary.failed} failed, "
+        f"{summary.skipped} already stored, of {summary.planned} runs; "
+        f"{_duration(summary.wall_time)} on {summary.executor}"
+        + (f" ({rate:,.0f} runs/hour)" if rate else ""),
+        markup=False,
+        soft_wrap=True,
+    )
+    for failure in summary.failures[:10]:
+        fmt.print_error(
+            f"failed: {failure.scenario} replication {failure.replication} (run key {failure.run_key}): "
+            f"{failure.error}"
+        )
+    if summary.failed > 10:
+        fmt.print_error(
+            f"... and {summary.failed - 10} more; see `ocsim runs --experiment {summary.experiment}`"
+        )
+    if summary.failed:
+        fmt.print_error("failed runs are stored with their traceback; run the sweep again to retry them")
+    out.print(f"database: {summary.database}", markup=False, soft_wrap=True)
+
+
+# ----------------------------------------------------------------------------------------- runs
+@app.command()
+def runs(
+    db: DbOption = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="Show one experiment's runs and sweeps.", show_default=False)
+    ] = None,
+) -> None:
+    """List experiments and the status of their runs."""
+    try:
+        store = ResultsStore(db)
+    except DatabaseURLError as exc:
+        raise bad_input(str(exc)) from None
+    with store:
+        if experiment is None:
+            _print_experiments(store)
+        else:
+            _print_experiment(store, experiment)
+
+
+def _print_experiments(store: ResultsStore) -> None:
+    status = experiment_status(store)
+    out = fmt.stdout()
+    if status.empty:
+        out.print(f"no experiments in {store.display_url}", markup=False, soft_wrap=True)
+        return
+    table = Table(title=f"experiments in {store.display_url}")
+    for column in ("experiment", "planned", "finished", "failed", "pending", "updated"):
+        table.add_column(column, justify="left" if column in ("experiment", "updated") else "right")
+    for row in status.itertuples():
+        table.add_row(
+            row.experiment,
+            str(row.planned),
+            str(row.finished),
+            str(row.failed),
+            str(row.pending),
+            f"{row.updated_at:%Y-%m-%d %H:%M}",
+        )
+    out.print(table)
+
+
+def _print_experiment(store: ResultsStore, name: str) -> None:
+    plan = store.experiment_plan(name)
+    if plan is None:
+        known = ", ".join(experiment_status(store)["experiment"]) or "none"
+        raise bad_input(f"no experiment named {name!r} in {store.display_url}; experiments: {known}")
+    out = fmt.stdout()
+    distinct = plan.drop_duplicates("run_key")
+    counts = distinct.groupby(["scenario", "status"]).size().unstack(fill_value=0)
+    table = Table(title=f"{name}: runs by scenario and status ({len(distinct)} distinct runs)")
+    table.add_column("scenario")
+    for status in counts.columns:
+        table.add_column(str(status), justify="right")
+    for scenario, row in counts.iterrows():
+        table.add_row(str(scenario), *(str(int(v)) for v in row))
+    out.print(table)
+    failed = store.load_runs(experiment=name, status="failed")
+    for row in failed.head(10).itertuples():
+        fmt.print_error(f"run {row.run_id} ({row.scenario_name}, replication {row.replication}): {row.error}")
+    sweeps = load_sweeps(store, name)
+    if not sweeps.empty:
+        table = Table(title="sweeps (invocations)")
+        for column in ("started", "status", "finished", "failed", "wall", "executor", "host", "commit"):
+            table.add_column(column)
+        for row in sweeps.itertuples():
+            table.add_row(
+                f"{row.started_at:%Y-%m-%d %H:%M}",
+                row.status,
+                str(row.runs_finished),
+                str(row.runs_failed),
+                _duration(row.wall_time or 0.0),
+                row.executor,
+                row.host or "",
+                (row.git_commit or "")[:12],
+            )
+        out.print(table)
+
+
+# --------------------------------------------------------------------------------------- export
+@app.command()
+def export(
+    experiment: Annotated[str, typer.Option(help="Experiment name.", show_default=False)],
+    out: Annotated[Path, typer.Option(help="Folder to write into (created).", show_default=False)],
+    db: DbOption = None,
+    format: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
+) -> None:
+    """Write an experiment's tidy metrics, runs and specification to files."""
+    try:
+        store = ResultsStore(db)
+    except DatabaseURLError as exc:
+        raise bad_input(str(exc)) from None
+    with store:
+        record = load_experiment_record(store, experiment)
+        if record is None:
+            known = ", ".join(experiment_status(store)["experiment"]) or "none"
+            raise bad_input(
+                f"no experiment named {experiment!r} in {store.display_url}; experiments: {known}"
+            )
+        metrics = store.load_metrics(experiment=experiment)
+        plan = store.experiment_plan(experiment)
+        run_table = store.load_runs(experiment=experiment).drop(columns=["config"])
+        sweeps = load_sweeps(store, experiment)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise bad_input(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+    meta = {
+        "experiment": experiment,
+        "source": record["source"],
+        "spec": record["spec"],
+        "design": record["design"],
+        "created_at": str(record["created_at"]),
+        "sweeps": json.loads(sweeps.to_json(orient="records", date_format="iso")),
+    }
+    written = [
+        _write_frame(metrics, out / f"metrics.{format.value}", format),
+        _write_frame(plan, out / f"plan.{format.value}", format),
+        _write_frame(run_table, out / f"runs.{format.value}", format),
+        _write_text(json.dumps(meta, indent=2, default=str), out / "experiment.json"),
+    ]
+    for path in written:
+        fmt.stdout().print(f"wrote {path}", markup=False, soft_wrap=True)
+    if metrics.empty:
+        fmt.print_error(f"experiment {experiment!r} has no finished runs yet; metrics file is empty")
+
+
+def _write_frame(frame, path: Path, format: ExportFormat) -> Path:
+    """Write beside the target and rename, so a crash never leaves half a file under the real name."""
+    partial = path.with_name(path.name + ".partial")
+    frame = frame.copy()
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            frame[column] = frame[column].map(
+                lambda v: json.dumps(v) if isinstance(v, dict | list | tuple) else v
+            )
+    if format is ExportFormat.parquet:
+        frame.to_parquet(partial, index=False)
+    else:
+        frame.to_csv(partial, index=False)
+    os.replace(partial, path)
+    return path
+
+
+def _write_text(text: str, path: Path) -> Path:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
+    return path
