@@ -120,6 +120,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
+        # With WAL, NORMAL still survives a crash or kill of the process; only a power cut can
+        # lose the last commits (never corrupt the file). Full syncs cost a fifth of write speed.
+        cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
 
