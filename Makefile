@@ -1,5 +1,5 @@
 # The few verbs people need. `make demo` and `make test` work on a fresh machine.
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench bench-sweep clean
 
 setup:
 	./scripts/bootstrap.sh
@@ -15,6 +15,9 @@ lint: setup
 
 bench: setup
 	.venv/bin/python benchmarks/bench_model.py
+
+bench-sweep: setup
+	.venv/bin/python benchmarks/bench_sweep.py
 
 clean:
 	rm -rf results/*.sqlite* .pytest_cache
