@@ -10,26 +10,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from simulation.scenario.claims import RangeSpec
 from simulation.scenario.schema import OutputSpec, Section
 
 DesignType = Literal["grid", "lhs", "sobol", "morris"]
 MAX_ROOT_SEED = 2**63 - 1
-
-
-class RangeSpec(Section):
-    """A parameter's range for sampling designs; ``int`` ranges include both ends."""
-
-    low: float
-    high: float
-    type: Literal["float", "int"] = "float"
-
-    @model_validator(mode="after")
-    def _ordered(self) -> RangeSpec:
-        if not self.high > self.low:
-            raise ValueError(f"empty range: high ({self.high:g}) must be greater than low ({self.low:g})")
-        if self.type == "int" and not (float(self.low).is_integer() and float(self.high).is_integer()):
-            raise ValueError(f"an int range needs whole-number ends, got [{self.low:g}, {self.high:g}]")
-        return self
 
 
 GridValues = Annotated[list[Any], Field(min_length=1)]

@@ -122,10 +122,18 @@ def validate_scenario(raw: Any, source: str) -> Scenario:
     if not isinstance(raw, dict):
         raise ScenarioError(source, ["the file must hold a mapping of sections (world, behaviour, ...)"])
     try:
-        return Scenario.model_validate(raw)
+        scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         problems = list(dict.fromkeys(describe_error(e) for e in exc.errors()))
         raise ScenarioError(source, problems) from None
+    problems = [
+        f"assumptions.{path}: no such setting in the scenario schema (use dotted paths as in --set)"
+        for path in scenario.assumptions
+        if not schema_has_path(Scenario, [p for p in path.split(".") if p])
+    ]
+    if problems:
+        raise ScenarioError(source, problems)
+    return scenario
 
 
 def read_scenario_file(path: str | Path) -> dict[str, Any]:
@@ -153,9 +161,16 @@ def load_scenario(path: str | Path | None = None, overrides: Mapping[str, Any] |
     return validate_scenario(raw, source)
 
 
+NOT_SIMULATED = frozenset({"theory_of_success", "assumptions"})
+"""Scenario sections that say how to judge a run, not what to simulate: left out of run identity."""
+
+
 def resolved_config(scenario: Scenario) -> dict[str, Any]:
-    """The fully resolved configuration (every default filled in), JSON-ready."""
-    return scenario.model_dump(mode="json")
+    """What is simulated, fully resolved (every default filled in), JSON-ready.
+
+    Claims and assumptions are left out: editing a claim must not make stored runs look new.
+    """
+    return scenario.model_dump(mode="json", exclude=set(NOT_SIMULATED))
 
 
 def config_hash(config: Mapping[str, Any]) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from simulation.indicators import RECORDED_NAMES
 from simulation.levers.catalogue import PRINCIPLES, levers_of
+from simulation.scenario.claims import Claim, RangeSpec
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Probability
@@ -373,6 +374,29 @@ class Scenario(Section):
     zones: dict[str, Zone] = Field(default_factory=dict)
     displacement: DisplacementSpec | None = None
     output: OutputSpec = OutputSpec()
+    theory_of_success: list[Claim] = Field(default_factory=list)
+    assumptions: dict[str, RangeSpec] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _claims_fit_run(self) -> Scenario:
+        for i, claim in enumerate(self.theory_of_success):
+            for name, window in (("window", claim.window), ("baseline", claim.baseline)):
+                if window is not None and window[1] > self.steps:
+                    raise ValueError(
+                        f"theory_of_success.{i}.{name}: [{window[0]}, {window[1]}] ends after the last "
+                        f"month ({self.steps})"
+                    )
+            needs_displacement = claim.metric.startswith("activity_") or claim.metric in (
+                "displacement_ratio",
+                "cross_border_share",
+                "wdq",
+            )
+            if needs_displacement and self.displacement is None:
+                raise ValueError(
+                    f"theory_of_success.{i}.metric: {claim.metric} needs a displacement section "
+                    "(displacement: {target: ZONE})"
+                )
+        return self
 
     @model_validator(mode="after")
     def _zones_fit_world(self) -> Scenario:

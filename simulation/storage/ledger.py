@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import case, delete, func, insert, select, update
 
-from simulation.storage.schema import experiment_runs, experiments, runs, sweeps
+from simulation.storage.schema import claim_verdicts, experiment_runs, experiments, findings, runs, sweeps
 from simulation.storage.store import ResultsStore
 
 _CHUNK = 500
@@ -198,3 +198,80 @@ def load_experiment_record(store: ResultsStore, name: str) -> dict[str, Any] | N
     record["spec"] = json.loads(record["spec"])
     record["design"] = json.loads(record["design"])
     return record
+
+
+def store_verdicts(
+    store: ResultsStore, experiment: str, scenario: str, verdicts: Sequence[Mapping[str, Any]]
+) -> None:
+    """Append claim verdicts (``ClaimVerdict.as_record()`` mappings), numbered in claim order."""
+    now = _now()
+    rows = [
+        {
+            "experiment": experiment,
+            "scenario": scenario,
+            "claim_index": i,
+            "claim": v["claim"],
+            "metric": v["metric"],
+            "compare": v["compare"],
+            "window_first": int(v["window"][0]),
+            "window_last": int(v["window"][1]),
+            "kind": v["kind"],
+            "threshold": float(v["threshold"]),
+            "wants_below": int(bool(v["wants_below"])),
+            "confidence": float(v["confidence"]),
+            "estimate": _finite(v["estimate"]),
+            "low": _finite(v["low"]),
+            "high": _finite(v["high"]),
+            "verdict": v["verdict"],
+            "replications": int(v["replications"]),
+            "more_replications": v.get("more_replications"),
+            "note": v.get("note") or None,
+            "judged_at": now,
+        }
+        for i, v in enumerate(verdicts)
+    ]
+    if rows:
+        with store.engine.begin() as conn:
+            conn.execute(insert(claim_verdicts), rows)
+
+
+def _finite(value: Any) -> float | None:
+    value = float(value)
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def load_verdicts(store: ResultsStore, experiment: str | None = None, latest: bool = True) -> pd.DataFrame:
+    """Stored verdicts; with ``latest``, only the most recent judgement of each claim."""
+    query = select(claim_verdicts).order_by(claim_verdicts.c.id)
+    if experiment is not None:
+        query = query.where(claim_verdicts.c.experiment == experiment)
+    frame = store.query_frame(query)
+    if latest and not frame.empty:
+        frame = frame.drop_duplicates(["experiment", "scenario", "claim_index"], keep="last")
+    return frame.reset_index(drop=True)
+
+
+def store_finding(store: ResultsStore, experiment: str, kind: str, content: Mapping[str, Any]) -> None:
+    with store.engine.begin() as conn:
+        conn.execute(
+            insert(findings).values(
+                experiment=experiment, kind=kind, content=json.dumps(content, default=str), created_at=_now()
+            )
+        )
+
+
+def load_findings(
+    store: ResultsStore, experiment: str | None = None, kind: str | None = None
+) -> list[dict[str, Any]]:
+    """Findings, newest last, each as {'experiment', 'kind', 'created_at', **content}."""
+    query = select(findings).order_by(findings.c.id)
+    if experiment is not None:
+        query = query.where(findings.c.experiment == experiment)
+    if kind is not None:
+        query = query.where(findings.c.kind == kind)
+    with store.engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        {"experiment": r.experiment, "kind": r.kind, "created_at": r.created_at, **json.loads(r.content)}
+        for r in rows
+    ]

@@ -9,6 +9,8 @@ zlib-compressed raw array bytes with their dtype and shape, for an exact round t
 ``experiments`` holds each sweep's specification; ``experiment_runs`` lists the runs its plan
 needs (a run shared by two experiments is stored once), and ``sweeps`` records every invocation
 with its provenance: host, package versions, git commit, executor and timings.
+``claim_verdicts`` keeps every judgement of a theory-of-success claim and ``findings`` the
+results of challenge runs.
 """
 
 from __future__ import annotations
@@ -156,4 +158,42 @@ sweeps = Table(
     CheckConstraint(
         "status IN (" + ", ".join(f"'{s}'" for s in SWEEP_STATUSES) + ")", name="ck_sweeps_status"
     ),
+)
+
+claim_verdicts = Table(
+    "claim_verdicts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("experiment", String(200), nullable=False, comment="experiments.name of the runs judged"),
+    Column("scenario", String(200), nullable=False),
+    Column("claim_index", Integer, nullable=False),
+    Column("claim", Text, nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("compare", String(400), nullable=False),
+    Column("window_first", Integer, nullable=False),
+    Column("window_last", Integer, nullable=False),
+    Column("kind", String(16), nullable=False, comment="relative | absolute | level"),
+    Column("threshold", Float, nullable=False),
+    Column("wants_below", Integer, nullable=False, comment="1: holds at or below the threshold"),
+    Column("confidence", Float, nullable=False),
+    Column("estimate", Float, nullable=True),
+    Column("low", Float, nullable=True),
+    Column("high", Float, nullable=True),
+    Column("verdict", String(16), nullable=False),
+    Column("replications", Integer, nullable=False),
+    Column("more_replications", Integer, nullable=True),
+    Column("note", Text, nullable=True),
+    Column("judged_at", DateTime(timezone=True), nullable=False),
+    Index("ix_claim_verdicts_experiment", "experiment"),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("experiment", String(200), nullable=False),
+    Column("kind", String(40), nullable=False, comment="e.g. challenge"),
+    Column("content", Text, nullable=False, comment="JSON"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_findings_experiment", "experiment"),
 )

@@ -1,0 +1,101 @@
+"""``ocsim test``: judge a scenario's theory of success from paired replications."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from simulation.cli import format as fmt
+from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input
+from simulation.cli.experiments import INTERRUPTED, ExecutorChoice
+from simulation.experiments import SweepProgress
+from simulation.scenario import ScenarioError
+from simulation.storage import DatabaseURLError, ResultsStore
+from simulation.theory import claim_setup, run_claim_test
+
+CLAIM_NOT_HELD = 1
+_STYLE = {"HOLDS": "green", "FAILS": "red", "INCONCLUSIVE": "yellow"}
+
+
+def _progress_bar(quiet: bool) -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=fmt.stderr(),
+        disable=quiet,
+    )
+
+
+@app.command("test")
+def test_command(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SCENARIO", help="Scenario file with a theory_of_success.", show_default=False
+        ),
+    ],
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=2, help="Paired replications per scenario.")
+    ] = 20,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed of the replications.")] = 1,
+    db: DbOption = None,
+    executor: Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")] = ExecutorChoice.local,
+    workers: Annotated[int | None, typer.Option(min=1, help="Parallel workers.", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run strategy and comparisons with paired seeds; HOLDS / FAILS / INCONCLUSIVE per claim.
+
+    Exit code 0 only when every claim holds (1 otherwise, 2 for bad input).
+    """
+    try:
+        setup = claim_setup(scenario)
+    except ScenarioError as exc:
+        raise bad_input(str(exc)) from None
+    try:
+        ResultsStore(db).close()
+    except DatabaseURLError as exc:
+        raise bad_input(str(exc)) from None
+    with _progress_bar(quiet) as bar:
+        task = bar.add_task(f"{setup.label}: runs", total=None)
+
+        def show(p: SweepProgress) -> None:
+            bar.update(task, total=p.total - p.skipped, completed=p.done)
+
+        try:
+            result = run_claim_test(
+                scenario, replications, seed, db, executor.value, workers, progress=show, setup=setup
+            )
+        except KeyboardInterrupt:
+            bar.stop()
+            fmt.print_error("interrupted: finished runs are stored; run the same command to go on")
+            raise typer.Exit(INTERRUPTED) from None
+    if result.sweep.failed:
+        fmt.print_error(f"{result.sweep.failed} run(s) failed; claims are judged on the finished ones")
+    out = fmt.stdout()
+    table = Table(title=f"theory of success: {setup.label} ({replications} paired replications)")
+    for column in ("claim", "metric", "estimate [interval]", "needs", "verdict", "more reps"):
+        table.add_column(column)
+    for v in result.verdicts:
+        scale, unit = (100.0, "%") if v.kind == "relative" else (1.0, "")
+        side = "≤" if v.wants_below else "≥"
+        table.add_row(
+            v.claim,
+            v.metric,
+            f"{v.estimate * scale:+.3g}{unit} [{v.low * scale:+.3g}, {v.high * scale:+.3g}]",
+            f"{side} {v.threshold * scale + 0.0:+.3g}{unit} at {v.confidence:.0%}",
+            f"[{_STYLE[v.verdict]}]{v.verdict}[/]",
+            str(v.more_replications or ""),
+        )
+    out.print(table)
+    for v in result.verdicts:
+        if v.note:
+            out.print(f"note on {v.claim!r}: {v.note}", markup=False, soft_wrap=True)
+    out.print(f"verdicts stored in experiment {result.experiment} of {result.sweep.database}", markup=False)
+    if not result.all_hold:
+        raise typer.Exit(CLAIM_NOT_HELD if not result.sweep.failed else RUN_FAILED)
