@@ -177,3 +177,59 @@ def test_ocsim_test_without_claims_is_bad_input(tmp_path):
     path.write_text(yaml.safe_dump({"name": "none"}))
     result = cli.invoke(app, ["test", str(path), "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"])
     assert result.exit_code == 2 and "states no claims" in result.output
+
+
+# ----------------------------------------------------------------------------------- challenge
+CHALLENGED = {
+    "name": "challenge_smoke",
+    "steps": 30,
+    "world": {"grid": {"width": 20, "height": 20}, "ocgs": {"count": 4, "members": 30}},
+    "strategy": {"pursue": {"intelligence": {"intensity": 1.0, "start": 6}}},
+    "theory_of_success": [
+        {"claim": "Arrests rise at least 30%", "metric": "arrests", "window": [13, 30],
+         "change": {"relative": 0.3, "direction": "increase"}},
+    ],
+    # How hard the lever is pushed decides the claim; how fast victims recover cannot.
+    "assumptions": {
+        "strategy.pursue.intelligence.intensity": {"low": 0.0, "high": 1.0},
+        "behaviour.victim.recovery_rate": {"low": 0.02, "high": 0.3},
+    },
+}  # fmt: skip
+
+
+@pytest.mark.slow
+def test_challenge_finds_the_one_assumption_a_claim_depends_on(tmp_path):
+    from simulation.storage.ledger import load_findings
+    from simulation.theory.challenge import run_challenge
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(CHALLENGED))
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    result = run_challenge(path, samples=16, replications=1, db=url, executor="serial")
+    finding = result.claims[0]
+    assert 0 < finding.share_holding < 1, finding.statement
+    assert finding.deciding_assumptions[0] == "strategy.pursue.intelligence.intensity"
+    box = finding.box["strategy.pursue.intelligence.intensity"]
+    assert box["high"] < box["range_high"], "failures sit at low intensity"
+    assert "intensity <" in finding.statement
+    # The counterfactual never receives the sampled lever intensity.
+    with ResultsStore(url) as store:
+        runs = store.load_runs()
+        stored = load_findings(store, kind="challenge")
+    counterfactual = runs[runs["scenario_name"] == "challenge_smoke (counterfactual)"]
+    levers = [lever for config in counterfactual["config"] for lever in config["strategy"]["pursue"].values()]
+    assert len(counterfactual) > 0 and not any(levers)
+    assert stored[-1]["claims"][0]["statement"] == finding.statement
+
+
+def test_challenge_without_assumptions_or_with_a_bad_design_is_bad_input(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({**CHALLENGED, "assumptions": {}}))
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    result = cli.invoke(app, ["challenge", str(path), "--samples", "8", "--db", url])
+    assert result.exit_code == 2 and "no assumptions to challenge" in result.output
+    path.write_text(yaml.safe_dump(CHALLENGED))
+    result = cli.invoke(
+        app, ["challenge", str(path), "--samples", "10", "--sensitivity", "sobol", "--db", url]
+    )
+    assert result.exit_code == 2 and "power of two" in result.output

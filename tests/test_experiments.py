@@ -49,7 +49,7 @@ def spec_of(**fields) -> ExperimentSpec:
         ),
         (
             {"design": {"type": "lhs"}, "parameters": {"world.ocgs.count": {"low": 2, "high": 9}}},
-            "samples: required",
+            "design: samples: required",
         ),
         ({"parameters": {"world.ocgs.count": {"low": 2, "high": 9}}}, "a grid design needs a list of values"),
         (

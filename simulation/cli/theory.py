@@ -1,7 +1,8 @@
-"""``ocsim test``: judge a scenario's theory of success from paired replications."""
+"""``ocsim test`` and ``ocsim challenge``: judge a theory of success, and find where it breaks."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,10 +13,11 @@ from rich.table import Table
 from simulation.cli import format as fmt
 from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input
 from simulation.cli.experiments import INTERRUPTED, ExecutorChoice
-from simulation.experiments import SweepProgress
+from simulation.experiments import ExperimentError, SweepProgress, prepare_experiment
 from simulation.scenario import ScenarioError
 from simulation.storage import DatabaseURLError, ResultsStore
 from simulation.theory import claim_setup, run_claim_test
+from simulation.theory.challenge import challenge_spec, run_challenge
 
 CLAIM_NOT_HELD = 1
 _STYLE = {"HOLDS": "green", "FAILS": "red", "INCONCLUSIVE": "yellow"}
@@ -99,3 +101,85 @@ def test_command(
     out.print(f"verdicts stored in experiment {result.experiment} of {result.sweep.database}", markup=False)
     if not result.all_hold:
         raise typer.Exit(CLAIM_NOT_HELD if not result.sweep.failed else RUN_FAILED)
+
+
+class SensitivityChoice(StrEnum):
+    sobol = "sobol"
+    morris = "morris"
+
+
+@app.command("challenge")
+def challenge_command(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            metavar="SCENARIO", help="Scenario file with claims and assumptions.", show_default=False
+        ),
+    ],
+    samples: Annotated[
+        int, typer.Option(min=2, help="Assumption points (Sobol': base sample, a power of two).")
+    ],
+    replications: Annotated[
+        int, typer.Option("--replications", "-r", min=1, help="Paired replications per point.")
+    ] = 2,
+    sensitivity: Annotated[
+        SensitivityChoice | None,
+        typer.Option(
+            help="Also compute Sobol' or Morris indices (changes the sampling design).", show_default=False
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Root seed.")] = 1,
+    db: DbOption = None,
+    executor: Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")] = ExecutorChoice.local,
+    workers: Annotated[int | None, typer.Option(min=1, help="Parallel workers.", show_default=False)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Sample the assumption space and report where each claim holds and where it breaks."""
+    try:
+        setup = claim_setup(scenario)
+        # Planned here too, so a bad range or design exits 2 before anything runs.
+        prepare_experiment(
+            challenge_spec(setup, samples, replications, seed, sensitivity.value if sensitivity else None),
+            setup.inputs,
+        )
+    except (ScenarioError, ExperimentError) as exc:
+        raise bad_input(str(exc)) from None
+    try:
+        ResultsStore(db).close()
+    except DatabaseURLError as exc:
+        raise bad_input(str(exc)) from None
+    with _progress_bar(quiet) as bar:
+        task = bar.add_task(f"{setup.label}: challenge runs", total=None)
+
+        def show(p: SweepProgress) -> None:
+            bar.update(task, total=p.total - p.skipped, completed=p.done)
+
+        try:
+            result = run_challenge(
+                scenario, samples, replications, seed, db, executor.value, workers,
+                sensitivity.value if sensitivity else None, progress=show, setup=setup,
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            bar.stop()
+            fmt.print_error("interrupted: finished runs are stored; run the same command to go on")
+            raise typer.Exit(INTERRUPTED) from None
+    out = fmt.stdout()
+    out.print(
+        f"challenge of {setup.label}: {len(result.points)} assumption points x {replications} paired "
+        f"replication(s) ({result.sweep.finished} runs made, {result.sweep.skipped} reused)",
+        markup=False,
+        soft_wrap=True,
+    )
+    for finding in result.claims:
+        out.print(f"\n{finding.claim}", style="bold", markup=False)
+        out.print(f"  {finding.statement}", markup=False, soft_wrap=True)
+        if finding.feature_scores:
+            ranked = ", ".join(f"{a} {finding.feature_scores[a]:.2f}" for a in finding.deciding_assumptions)
+            out.print(f"  deciding assumptions (feature scores): {ranked}", markup=False, soft_wrap=True)
+        for index, values in finding.sensitivity.items():
+            shown = ", ".join(f"{a} {v:.2f}" for a, v in values.items())
+            out.print(f"  {index}: {shown}", markup=False, soft_wrap=True)
+    out.print(f"\nfindings stored in experiment {result.experiment} of {result.sweep.database}", markup=False)
+    if result.sweep.failed:
+        fmt.print_error(f"{result.sweep.failed} run(s) failed; their points are judged as not holding")
+        raise typer.Exit(RUN_FAILED)

@@ -17,6 +17,7 @@ from typing import Any
 from simulation.experiments.design import describe_design, design_points
 from simulation.experiments.loader import ExperimentError, resolve_scenario_path
 from simulation.experiments.schema import ExperimentSpec
+from simulation.scenario.counterfactual import without_strategy
 from simulation.scenario.loader import (
     ScenarioError,
     apply_overrides,
@@ -35,6 +36,9 @@ class ScenarioInput:
 
     raw: Mapping[str, Any]
     source: str
+    strategy_off: bool = False
+    """A counterfactual: the strategy is switched off after each point's values are applied, so
+    a swept or sampled ``strategy.*`` setting never leaks into it."""
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,10 @@ def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
 def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int, where: str):
     try:
         raw = apply_overrides(dict(scenario_input.raw), overrides, scenario_input.source)
-        return validate_scenario(raw, scenario_input.source)
+        scenario = validate_scenario(raw, scenario_input.source)
+        if scenario_input.strategy_off:
+            scenario = without_strategy(scenario).model_copy(update={"name": scenario.name})
+        return scenario
     except ScenarioError as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
         problems = [

@@ -39,17 +39,17 @@ class DesignSpec(Section):
     def _samples_fit_type(self) -> DesignSpec:
         if self.type == "grid":
             if self.samples is not None:
-                raise ValueError("design.samples: a grid takes every combination; remove samples")
+                raise ValueError("samples: a grid takes every combination; remove samples")
             return self
         if self.samples is None:
-            raise ValueError(f"design.samples: required for a {self.type} design")
+            raise ValueError(f"samples: required for a {self.type} design")
         if self.type == "sobol" and self.samples & (self.samples - 1):
             raise ValueError(
-                f"design.samples: a sobol design needs a power of two (got {self.samples}; "
+                f"samples: a sobol design needs a power of two (got {self.samples}; "
                 f"nearest: {_nearest_powers(self.samples)})"
             )
         if self.type == "morris" and self.levels % 2:
-            raise ValueError(f"design.levels: morris needs an even number of levels (got {self.levels})")
+            raise ValueError(f"levels: morris needs an even number of levels (got {self.levels})")
         return self
 
 

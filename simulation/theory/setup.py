@@ -55,7 +55,8 @@ def claim_setup(path: str | Path, scenario: Scenario | None = None) -> ClaimSetu
         if other.name == scenario.name:
             other = other.model_copy(update={"name": f"{other.name} (comparison)"})
         setup.comparison_label[compare] = other.name
-        setup.inputs.append(ScenarioInput(resolved_config(other), f"{source} [{compare}]"))
+        off = compare == "counterfactual"
+        setup.inputs.append(ScenarioInput(resolved_config(other), f"{source} [{compare}]", strategy_off=off))
     return setup
 
 
