@@ -88,3 +88,41 @@ SNAPSHOT_LAYERS: tuple[str, ...] = (
     "ocg_legitimacy",
 )
 """Layers kept in spatial snapshots (``control`` holds a group id, -1 where no group rules)."""
+
+PRINCIPLE_OF: dict[str, str] = {
+    # PREVENT: fewer people drawn into organized crime, and fewer returning to it
+    "ocg_members": "prevent",
+    "recruits": "prevent",
+    "exits": "prevent",
+    "recidivism_rate": "prevent",
+    "spend_prevent": "prevent",
+    # PURSUE: detect, disrupt, deny
+    "arrests": "pursue",
+    "leaders_arrested": "pursue",
+    "seizures_value": "pursue",
+    "seizures_volume": "pursue",
+    "assets_confiscated": "pursue",
+    "prosecutions": "pursue",
+    "convictions": "pursue",
+    "enablers_disrupted": "pursue",
+    "enforcement_effort": "pursue",
+    "criminal_assets": "pursue",
+    "spend_pursue": "pursue",
+    # PROTECT: save, support, sustain
+    "victims_current": "protect",
+    "new_victims": "protect",
+    "victims_assisted": "protect",
+    "victims_compensated": "protect",
+    "rescues": "protect",
+    "spend_protect": "protect",
+    # PROMOTE: partnerships, communities, cooperation
+    "community_resilience": "promote",
+    "ocg_legitimacy": "promote",
+    "community_reports": "promote",
+    "cross_border_operations": "promote",
+    "corrupt_officials": "promote",
+    "officials_removed": "promote",
+    "spend_promote": "promote",
+}
+"""The P whose objectives an indicator tracks (results framework, Toolkit section 8); indicators not
+listed (violence, revenue, price, active groups, ...) are shared goals of the whole strategy."""

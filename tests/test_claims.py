@@ -233,3 +233,20 @@ def test_challenge_without_assumptions_or_with_a_bad_design_is_bad_input(tmp_pat
         app, ["challenge", str(path), "--samples", "10", "--sensitivity", "sobol", "--db", url]
     )
     assert result.exit_code == 2 and "power of two" in result.output
+
+
+def test_displacement_claims_use_the_pooled_measures():
+    # Two replications whose pooled totals are the example of docs/displacement.md style:
+    # target 80 -> 50 (30 removed), buffer 20 -> 30, control flat: ratio 10/30, WDQ -1/3.
+    def frame(target, buffer, other):
+        return pd.DataFrame(
+            [{"replication": r, "step": 1, "activity_target": target / 2, "activity_buffer": buffer / 2,
+              "activity_control": 50.0, "activity_other_jurisdictions": other / 2} for r in (0, 1)]
+        )  # fmt: skip
+
+    strategy, counterfactual = frame(50, 30, 20), frame(80, 20, 10)
+    for metric, expected in (("displacement_ratio", 1 / 3), ("wdq", -1 / 3)):
+        claim = Claim.model_validate(
+            {"claim": "c", "metric": metric, "window": [1, 1], "change": {"at_most": 0.5}}
+        )
+        assert judge_claim(claim, strategy, counterfactual).estimate == pytest.approx(expected)

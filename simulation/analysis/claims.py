@@ -94,7 +94,7 @@ def claim_data(
 ) -> tuple[tuple[np.ndarray, ...], Callable[..., float]]:
     """Paired per-replication arrays and the statistic that turns them into the estimate."""
     if claim.metric in ("displacement_ratio", "cross_border_share", "wdq"):
-        return _displacement_data(claim, strategy, _require(comparison, claim))
+        return displacement_data(claim.metric, strategy, _require(comparison, claim), claim.window)
     x = window_values(strategy, claim.metric, claim.window)
     kind = claim.change.kind
     if kind == "level":
@@ -124,28 +124,30 @@ def _relative_change(x: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(x)) / base - 1.0 if base != 0 else math.nan
 
 
-def _displacement_data(
-    claim: Claim, strategy: pd.DataFrame, comparison: pd.DataFrame
+def displacement_data(
+    metric: str, strategy: pd.DataFrame, comparison: pd.DataFrame, window: tuple[int, int]
 ) -> tuple[tuple[np.ndarray, ...], Callable[..., float]]:
+    """Per-replication window sums of each displacement area, and the pooled measure as statistic.
+
+    ``metric`` is displacement_ratio, cross_border_share or wdq (counterfactual design).
+    """
     columns = [f"activity_{zone}" for zone in _ZONES]
     missing = [c for c in columns if c not in strategy.columns]
     if missing:
-        raise ValueError(
-            f"metric {claim.metric} needs a scenario with a displacement section (missing {missing})"
-        )
-    s = {z: window_values(strategy, f"activity_{z}", claim.window, "sum") for z in _ZONES}
-    c = {z: window_values(comparison, f"activity_{z}", claim.window, "sum") for z in _ZONES}
+        raise ValueError(f"metric {metric} needs a scenario with a displacement section (missing {missing})")
+    s = {z: window_values(strategy, f"activity_{z}", window, "sum") for z in _ZONES}
+    c = {z: window_values(comparison, f"activity_{z}", window, "sum") for z in _ZONES}
     common = s["target"].index.intersection(c["target"].index)
     arrays = tuple(s[z].loc[common].to_numpy() for z in _ZONES) + tuple(
         c[z].loc[common].to_numpy() for z in _ZONES
     )
-    metric = claim.metric
 
     def statistic(*columns: np.ndarray) -> float:
-        pooled_s = {z: [float(np.sum(columns[i]))] for i, z in enumerate(_ZONES)}
-        pooled_c = {z: [float(np.sum(columns[i + len(_ZONES)]))] for i, z in enumerate(_ZONES)}
+        # Totals over the window and the replications: one "step" (index 0) per area.
+        pooled_s = {z: float(np.sum(columns[i])) for i, z in enumerate(_ZONES)}
+        pooled_c = {z: float(np.sum(columns[i + len(_ZONES)])) for i, z in enumerate(_ZONES)}
         if metric == "wdq":
-            return float(weighted_displacement_quotient(pooled_s, pooled_c, after=(1, 1)).wdq)
+            return float(weighted_displacement_quotient(pooled_s, pooled_c, after=(0, 0)).wdq)
         result = displacement_ratio(pooled_s, pooled_c)
         return float(result.ratio if metric == "displacement_ratio" else result.share_across_border)
 

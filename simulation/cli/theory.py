@@ -1,4 +1,5 @@
-"""``ocsim test`` and ``ocsim challenge``: judge a theory of success, and find where it breaks."""
+"""``ocsim test``, ``ocsim challenge`` and ``ocsim report``: judge a theory of success, find where it
+breaks, and write it up for policy readers."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from simulation.cli.experiments import INTERRUPTED, ExecutorChoice
 from simulation.experiments import ExperimentError, SweepProgress, prepare_experiment
 from simulation.scenario import ScenarioError
 from simulation.storage import DatabaseURLError, ResultsStore
+from simulation.storage.ledger import experiment_status
 from simulation.theory import claim_setup, run_claim_test
 from simulation.theory.challenge import challenge_spec, run_challenge
 
@@ -183,3 +185,40 @@ def challenge_command(
     if result.sweep.failed:
         fmt.print_error(f"{result.sweep.failed} run(s) failed; their points are judged as not holding")
         raise typer.Exit(RUN_FAILED)
+
+
+@app.command("report")
+def report_command(
+    out: Annotated[
+        Path, typer.Option(help="HTML file to write (PNG figures go beside it).", show_default=False)
+    ],
+    db: DbOption = None,
+    experiment: Annotated[
+        str | None, typer.Option(help="One experiment (default: every experiment).", show_default=False)
+    ] = None,
+) -> None:
+    """Write an HTML report: time series, results framework, displacement, claims, challenges, sweeps."""
+    from simulation.report import build_report
+
+    try:
+        store = ResultsStore(db)
+    except DatabaseURLError as exc:
+        raise bad_input(str(exc)) from None
+    with store:
+        known = list(experiment_status(store)["experiment"])
+    if experiment is not None and experiment not in known:
+        raise bad_input(f"no experiment named {experiment!r}; experiments: {', '.join(known) or 'none'}")
+    if not known:
+        raise bad_input(f"no experiments in {store.display_url}; run ocsim sweep, test or challenge first")
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise bad_input(f"--out {out}: give a file name ending in .html")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise bad_input(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+    report = build_report(db, out, experiment)
+    fmt.stdout().print(
+        f"wrote {report.path} ({len(report.figures)} figures, also as PNG in {report.figure_dir})",
+        markup=False,
+        soft_wrap=True,
+    )

@@ -19,6 +19,7 @@ from simulation.experiments.loader import ExperimentError, resolve_scenario_path
 from simulation.experiments.schema import ExperimentSpec
 from simulation.scenario.counterfactual import without_strategy
 from simulation.scenario.loader import (
+    NOT_SIMULATED,
     ScenarioError,
     apply_overrides,
     config_hash,
@@ -154,7 +155,10 @@ def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
 
 def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int, where: str):
     try:
-        raw = apply_overrides(dict(scenario_input.raw), overrides, scenario_input.source)
+        # Claims and assumptions judge runs, they are not simulated: an experiment may run shorter
+        # than a claim's window, and they are no part of a run's identity.
+        simulated = {k: v for k, v in scenario_input.raw.items() if k not in NOT_SIMULATED}
+        raw = apply_overrides(simulated, overrides, scenario_input.source)
         scenario = validate_scenario(raw, scenario_input.source)
         if scenario_input.strategy_off:
             scenario = without_strategy(scenario).model_copy(update={"name": scenario.name})
