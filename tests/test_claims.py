@@ -250,3 +250,51 @@ def test_displacement_claims_use_the_pooled_measures():
             {"claim": "c", "metric": metric, "window": [1, 1], "change": {"at_most": 0.5}}
         )
         assert judge_claim(claim, strategy, counterfactual).estimate == pytest.approx(expected)
+
+
+def test_a_claim_may_compare_with_another_scenario_file(tmp_path):
+    from simulation.theory import claim_setup
+
+    (tmp_path / "status_quo.yaml").write_text(yaml.safe_dump({"name": "status_quo", "steps": 20}))
+    claimed = {
+        "name": "reform",
+        "steps": 30,
+        "theory_of_success": [
+            {"claim": "c", "metric": "violence", "compare": "status_quo.yaml", "window": [1, 30],
+             "change": {"relative": -0.1, "direction": "decrease"}},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "reform.yaml"
+    path.write_text(yaml.safe_dump(claimed))
+    setup = claim_setup(path)
+    assert setup.comparison_for("status_quo.yaml") == "status_quo"
+    compared = setup.inputs[1]
+    assert not compared.strategy_off and compared.raw["steps"] == 30, (
+        "the comparison runs as long as the claim needs"
+    )
+    path.write_text(
+        yaml.safe_dump(
+            {**claimed, "theory_of_success": [{**claimed["theory_of_success"][0], "compare": "nowhere.yaml"}]}
+        )
+    )
+    with pytest.raises(ScenarioError, match="not counterfactual, start or an existing scenario file"):
+        claim_setup(path)
+
+
+@pytest.mark.slow
+def test_morris_indices_rank_the_deciding_assumption_first(tmp_path):
+    from simulation.theory.challenge import run_challenge
+
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(CHALLENGED))
+    result = run_challenge(
+        path,
+        samples=4,
+        replications=1,
+        db=f"sqlite:///{tmp_path / 'r.sqlite'}",
+        executor="serial",
+        sensitivity="morris",
+    )
+    mu_star = result.claims[0].sensitivity["mu_star"]
+    assert len(result.points) == 4 * (2 + 1)
+    assert mu_star["strategy.pursue.intelligence.intensity"] > mu_star["behaviour.victim.recovery_rate"]
