@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from simulation.analysis.displacement import displacement_ratio, weighted_displacement_quotient
+from simulation.analysis.displacement import ratios_from_deltas, wdq_from_totals
 from simulation.scenario.claims import Claim
 
 Verdict = Literal["HOLDS", "FAILS", "INCONCLUSIVE"]
@@ -143,13 +143,17 @@ def displacement_data(
     )
 
     def statistic(*columns: np.ndarray) -> float:
-        # Totals over the window and the replications: one "step" (index 0) per area.
-        pooled_s = {z: float(np.sum(columns[i])) for i, z in enumerate(_ZONES)}
-        pooled_c = {z: float(np.sum(columns[i + len(_ZONES)])) for i, z in enumerate(_ZONES)}
+        # Totals over the window and the replications, through the displacement module's arithmetic.
+        s_tot = dict(zip(_ZONES, (float(np.sum(col)) for col in columns[: len(_ZONES)]), strict=True))
+        c_tot = dict(zip(_ZONES, (float(np.sum(col)) for col in columns[len(_ZONES) :]), strict=True))
         if metric == "wdq":
-            return float(weighted_displacement_quotient(pooled_s, pooled_c, after=(0, 0)).wdq)
-        result = displacement_ratio(pooled_s, pooled_c)
-        return float(result.ratio if metric == "displacement_ratio" else result.share_across_border)
+            return wdq_from_totals(
+                target_before=c_tot["target"], buffer_before=c_tot["buffer"], control_before=c_tot["control"],
+                target_after=s_tot["target"], buffer_after=s_tot["buffer"], control_after=s_tot["control"],
+            ).wdq  # fmt: skip
+        scale = sum(abs(s_tot[z]) + abs(c_tot[z]) for z in ("target", "buffer", "control"))
+        ratio, _, _, share, _, _ = ratios_from_deltas(*(s_tot[z] - c_tot[z] for z in _ZONES), scale=scale)
+        return ratio if metric == "displacement_ratio" else share
 
     return arrays, statistic
 

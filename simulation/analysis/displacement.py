@@ -239,37 +239,15 @@ def displacement_ratio(
     delta = s_tot - c_tot
     d_target, d_buffer, d_control = (float(delta[z]) for z in _REQUIRED)
     d_across = float(delta.get("other_jurisdictions", _NAN))
-    d_outside = d_buffer + d_control
     scale = float(np.nansum(np.abs(s_tot[list(_REQUIRED)])) + np.nansum(np.abs(c_tot[list(_REQUIRED)])))
-
-    ratio = buffer_ratio = control_ratio = _NAN
-    reason: str | None = None
-    if math.isnan(d_target) or math.isnan(d_outside):
-        reason = "activity is missing (NaN) in the window"
-    elif _is_zero(d_target, scale):
-        reason = "activity in the target did not change against the counterfactual"
-    elif d_target > 0:
-        reason = (
-            f"activity in the target rose against the counterfactual (Δ target {d_target:+.4g}), "
-            "so no reduction could have been displaced"
-        )
-    else:
-        ratio = d_outside / -d_target
-        buffer_ratio = d_buffer / -d_target
-        control_ratio = d_control / -d_target
-
-    share = _NAN
-    border_reason: str | None = None
+    border: str | None = None
     if "other_jurisdictions" not in s.columns or "other_jurisdictions" not in c.columns:
-        border_reason = "no activity_other_jurisdictions values for both runs"
+        border = "no activity_other_jurisdictions values for both runs"
     elif _no_cells_across(strategy):
-        border_reason = "the target touches every jurisdiction, so no cell lies across the border"
-    elif math.isnan(d_across) or math.isnan(d_outside):
-        border_reason = "activity is missing (NaN) in the window"
-    elif _is_zero(d_outside, scale) or d_outside < 0:
-        border_reason = f"activity outside the target did not rise (Δ outside {d_outside:+.4g})"
-    else:
-        share = d_across / d_outside
+        border = "the target touches every jurisdiction, so no cell lies across the border"
+    ratio, buffer_ratio, control_ratio, share, reason, border_reason = ratios_from_deltas(
+        d_target, d_buffer, d_control, d_across, scale, border
+    )
 
     return DisplacementResult(
         ratio=ratio,
@@ -286,6 +264,48 @@ def displacement_ratio(
         reason=reason,
         border_reason=border_reason,
     )
+
+
+def ratios_from_deltas(
+    d_target: float,
+    d_buffer: float,
+    d_control: float,
+    d_across: float,
+    scale: float,
+    border_reason: str | None = None,
+) -> tuple[float, float, float, float, str | None, str | None]:
+    """The arithmetic of :func:`displacement_ratio` from strategy − counterfactual changes.
+
+    Returns (ratio, buffer_ratio, control_ratio, share_across_border, reason, border_reason).
+    ``scale`` is the activity involved (changes below ``_REL_TOL`` of it count as none); a
+    ``border_reason`` given in advance leaves the share undefined for that reason.
+    """
+    d_outside = d_buffer + d_control
+    ratio = buffer_ratio = control_ratio = _NAN
+    reason: str | None = None
+    if math.isnan(d_target) or math.isnan(d_outside):
+        reason = "activity is missing (NaN) in the window"
+    elif _is_zero(d_target, scale):
+        reason = "activity in the target did not change against the counterfactual"
+    elif d_target > 0:
+        reason = (
+            f"activity in the target rose against the counterfactual (Δ target {d_target:+.4g}), "
+            "so no reduction could have been displaced"
+        )
+    else:
+        ratio = d_outside / -d_target
+        buffer_ratio = d_buffer / -d_target
+        control_ratio = d_control / -d_target
+    share = _NAN
+    if border_reason is not None:
+        pass
+    elif math.isnan(d_across) or math.isnan(d_outside):
+        border_reason = "activity is missing (NaN) in the window"
+    elif _is_zero(d_outside, scale) or d_outside < 0:
+        border_reason = f"activity outside the target did not rise (Δ outside {d_outside:+.4g})"
+    else:
+        share = d_across / d_outside
+    return ratio, buffer_ratio, control_ratio, share, reason, border_reason
 
 
 def weighted_displacement_quotient(
