@@ -1,11 +1,20 @@
-"""The trainers' dashboard: the paired live/ghost session and its pictures."""
+"""The trainers' dashboard: the paired live/ghost session, its pictures and its offline front-end
+files."""
 
 from __future__ import annotations
+
+import io
+import os
+import shutil
+import stat
+import tarfile
+import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from simulation.dashboard import figures
+from simulation.dashboard import assets, figures
 from simulation.dashboard.session import TrainingSession, charts_named_in, find_scenario
 from simulation.model import CriminalMarketModel
 from simulation.scenario import load_scenario
@@ -185,3 +194,55 @@ def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
     assert [line.get_label() for line in lines[:2]] == ["comparison", "live"]
     assert len(lines[1].get_xdata()) == 5
     assert any(list(line.get_xdata()) == [2.5, 2.5] for line in lines[2:])  # month 3 acts
+
+
+# ------------------------------------------------------------------- offline front-end files
+def test_the_front_end_files_come_from_the_packages_solaras_page_names():
+    names = {a.name for a in assets.required()}
+    assert {"requirejs", "font-awesome"} <= names
+    assert any(n.startswith("@widgetti/solara-vuetify") for n in names)
+
+
+def _fake_npm(tmp_path: Path, asset: assets.NpmAsset) -> Path:
+    """An ``npm`` that packs a tarball holding the asset's files (plain names for .min files)."""
+    payload = tmp_path / "payload.tgz"
+    with tarfile.open(payload, "w:gz") as archive:
+        files = {"package/package.json": b"{}"}
+        for path in asset.files:
+            fixed = path.replace("{{ipywidget_major_version}}", "8").replace(".min.", ".")
+            files[f"package/{fixed}"] = b"// code"
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text(
+        textwrap.dedent(f"""\
+            #!/bin/sh
+            # npm pack SPEC --silent --pack-destination DIR
+            cp {payload} "$5/pack.tgz" && echo pack.tgz
+        """)
+    )
+    npm.chmod(npm.stat().st_mode | stat.S_IXUSR)
+    return bin_dir
+
+
+def test_prepare_unpacks_npm_packages_where_solaras_proxy_looks(tmp_path, monkeypatch):
+    asset = assets.NpmAsset("requirejs", "2.3.6", ("require.js", "require.min.js"))
+    monkeypatch.setattr(assets, "required", lambda: [asset])
+    monkeypatch.setenv("PATH", f"{_fake_npm(tmp_path, asset)}{os.pathsep}{os.environ['PATH']}")
+    cache = tmp_path / "cdn"
+    assert assets.missing(cache) == [asset]
+    assert assets.prepare(cache, log=lambda _: None) == [asset]
+    assert (cache / "requirejs@2.3.6" / "require.min.js").read_bytes() == b"// code"
+    assert assets.missing(cache) == []
+    assert assets.prepare(cache) == []  # nothing left to fetch
+
+
+def test_prepare_without_npm_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets, "required", lambda: [assets.NpmAsset("requirejs", "2.3.6", ("require.js",))])
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    with pytest.raises(assets.AssetsError, match="apt-get install npm"):
+        assets.prepare(tmp_path / "cdn")
