@@ -1,5 +1,5 @@
-"""The trainers' dashboard: the paired live/ghost session, its pictures and its offline front-end
-files."""
+"""The trainers' dashboard: the paired live/ghost session, its pictures, its offline front-end files,
+the command, and the page itself driven in a real headless browser."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from simulation.cli import app
 from simulation.dashboard import assets, figures
 from simulation.dashboard.session import TrainingSession, charts_named_in, find_scenario
 from simulation.model import CriminalMarketModel
@@ -246,3 +248,137 @@ def test_prepare_without_npm_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda _: None)
     with pytest.raises(assets.AssetsError, match="apt-get install npm"):
         assets.prepare(tmp_path / "cdn")
+
+
+# --------------------------------------------------------------------------------- the command
+def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["dashboard", "no_such_demo", "--scenarios", str(ROOT / "scenarios")])
+    assert result.exit_code == 2 and "no scenario 'no_such_demo'" in result.output
+    result = runner.invoke(app, ["dashboard", "--scenarios", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such folder" in result.output
+    result = runner.invoke(app, ["dashboard", "--scenarios", str(tmp_path)])
+    assert result.exit_code == 2 and "no scenario files" in result.output
+
+
+# ------------------------------------------------------------------ the page, in a real browser
+BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO = """\
+name: {name}
+description: >
+  WHAT IT SHOWS: a small world for the dashboard test.
+  WHAT TO WATCH: seizures_value and illicit_price once interdiction is switched on.
+steps: 30
+world:
+  grid: {{width: 24, height: 24}}
+  ocgs: {{count: 4, members: 20}}
+  geography: {{urban_centres: 3}}
+zones:
+  west: {{rect: [0, 0, 12, 24]}}
+"""
+
+
+def _unavailable(reason: str):
+    """Skip on a developer's machine; on CI (which installs all of it) a missing piece fails."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser test cannot run on CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    found = os.environ.get("OCSIM_CHROMIUM") or next(filter(None, map(shutil.which, BROWSERS)), None)
+    if found is None:
+        _unavailable("no Chromium (Debian: apt-get install chromium; or set OCSIM_CHROMIUM)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    try:
+        assets.prepare(log=lambda _: None)
+    except assets.AssetsError as exc:
+        _unavailable(f"Solara's front-end files are missing: {exc}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory, chromium):
+    from simulation.dashboard import server
+
+    folder = tmp_path_factory.mktemp("scenarios")
+    for name in ("small_demo", "small_other"):
+        (folder / f"{name}.yaml").write_text(DEMO.format(name=name))
+    port = server.free_port()
+    log_path = folder / "server.log"
+    with open(log_path, "w") as log:
+        process = server.start(folder, "small_demo", seed=1, port=port, stdout=log, stderr=log)
+        try:
+            try:
+                server.wait_until_up(process, port)
+            except (RuntimeError, TimeoutError) as exc:
+                pytest.fail(f"{exc}; server output:\n{log_path.read_text()[-3000:]}")
+            yield server.url(port)
+        finally:
+            server.stop(process)
+
+
+def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, chromium):
+    from playwright.sync_api import expect, sync_playwright
+
+    failed, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+            page.goto(dashboard_url)
+            month = page.locator(".ocsim-month")
+            expect(month).to_have_text("Month 0 of 30", timeout=60_000)
+            expect(page.locator(".ocsim-scenario")).to_contain_text("WHAT TO WATCH:")
+            expect(page.locator(".ocsim-map-image img, img.ocsim-map-image")).to_have_count(1)
+
+            step = page.get_by_role("button", name="Step")
+            for done in (1, 2):
+                step.click()
+                expect(month).to_have_text(f"Month {done} of 30", timeout=20_000)
+
+            page.get_by_text("PURSUE —").click()
+            page.locator(".ocsim-lever-interdiction input[type=checkbox]").click()
+            change = page.locator(".ocsim-change")
+            expect(change).to_have_text("month 3: PURSUE interdiction: on", timeout=20_000)
+            expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on from month 3")
+
+            page.get_by_role("button", name="▶").click()  # play: the grid runs live
+            expect(month).to_have_text("Month 8 of 30", timeout=60_000)
+            page.get_by_role("button", name="❚❚").click()
+            expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
+            shown = int(month.inner_text().split()[1])
+            assert shown >= 8
+            expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on since month 3")
+
+            gaps = page.locator(".ocsim-gaps tr", has_text="seizures_value")
+            expect(gaps).to_have_count(1)
+            live, ghost = (float(c.replace(",", "")) for c in gaps.locator("td").all_inner_texts()[1:3])
+            assert live > ghost, "interdiction should seize more than the ghost run without it"
+
+            page.locator(".ocsim-settings .v-select", has_text="scenario").first.locator(".v-field").click()
+            page.get_by_role("option", name="small_other").click()
+            page.get_by_role("button", name="Reset").click()
+            expect(page.locator(".ocsim-scenario")).to_contain_text("small_other", timeout=30_000)
+            expect(month).to_have_text("Month 0 of 30")
+            expect(change).to_have_count(0)
+        finally:
+            browser.close()
+    assert not errors, f"errors in the page: {errors}"
+    assert not failed, f"requests that failed (offline front-end files missing?): {failed}"
