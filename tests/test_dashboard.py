@@ -49,7 +49,7 @@ def test_live_and_ghost_coincide_until_a_change_acts():
     session = TrainingSession(spec=small_spec(**{"strategy.pursue.interdiction": {"start": 2}}))
     run(session, MONTHS)
     assert session.live.records == session.ghost.records
-    assert not session.changed
+    assert not session.changed and session.parted() is None
 
 
 def test_a_lever_switched_on_mid_run_acts_from_the_next_month_like_a_scheduled_start():
@@ -64,6 +64,7 @@ def test_a_lever_switched_on_mid_run_acts_from_the_next_month_like_a_scheduled_s
     assert session.live.records[2] == session.ghost.records[2]
     assert session.live.records[-1]["seizures_volume"] != session.ghost.records[-1]["seizures_volume"]
     assert [(c.month, c.text) for c in session.changes] == [(4, "PURSUE interdiction: on")]
+    assert session.parted() == 4
 
 
 def test_a_lever_switched_off_stops_after_the_current_month():

@@ -35,6 +35,7 @@ from simulation.dashboard.session import (
 )
 from simulation.levers import LEVERS_BY_NAME, PRINCIPLES
 
+MOST_CHARTS = 6
 MAP_LAYERS = (
     "activity",
     "control",
@@ -102,32 +103,32 @@ def ChartsView(session: TrainingSession):
     update_counter.get()
     chosen, set_chosen = solara.use_state(session.default_charts())
     known = session.indicators()
-    shown = [c for c in chosen if c in known] or session.default_charts()
+    shown = ([c for c in chosen if c in known] or session.default_charts())[:MOST_CHARTS]
     image = solara.use_memo(
         lambda: _png(figures.charts_figure(session, shown)),
         [id(session), session.month, len(session.changes), tuple(shown)],
     )
     with solara.Card("Indicators: live (red) against the ghost line (grey dashes)", margin=0):
-        solara.SelectMultiple("indicators (up to 6)", values=shown, all_values=known, on_value=set_chosen)
+        solara.SelectMultiple(
+            f"indicators (up to {MOST_CHARTS})", values=shown, all_values=known, on_value=set_chosen
+        )
         solara.Image(image, classes=["ocsim-charts-image"])
         GapTable(session, shown)
 
 
 @solara.component
 def GapTable(session: TrainingSession, indicators: list[str]):
-    """Latest month and mean since the first change: live, ghost and the gap between them."""
+    """Latest month of each run and the gap, and the mean gap since the lines parted."""
     update_counter.get()
-    since = session.changes[0].month if session.changes else 1
-    rows = [
-        f"| indicator | live | ghost | gap | mean gap since month {since} |",
-        "|---|---:|---:|---:|---:|",
-    ]
+    since = session.parted()
+    mean_header = f"mean gap since month {since}" if since else "mean gap (lines identical so far)"
+    rows = [f"| indicator | live | ghost | gap | {mean_header} |", "|:---|---:|---:|---:|---:|"]
     for name in indicators:
         months, live, ghost = session.series(name)
         if not len(months):
             continue
-        window = months >= since
-        gap = float(np.nanmean(live[window] - ghost[window])) if window.any() else float("nan")
+        window = months >= (since or 1)
+        gap = float(np.nanmean(live[window] - ghost[window]))
         rows.append(
             f"| {name} ({UNITS.get(name, '')}) | {live[-1]:,.4g} | {ghost[-1]:,.4g} | "
             f"{live[-1] - ghost[-1]:+,.4g} | {gap:+,.4g} |"
@@ -253,4 +254,5 @@ def Page():
         ScenarioView(session.value)
         with solara.Columns([5, 7]):
             MapView(session.value)
-            ChartsView(session.value)
+            # a new scenario starts from the charts its description names; a Reset keeps the choice
+            ChartsView(session.value).key(f"charts-{session.value.scenario_name()}")

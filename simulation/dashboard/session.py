@@ -32,7 +32,7 @@ from simulation.scenario.schema import JurisdictionTarget, LeverSpec, ZoneTarget
 Comparison = Literal["as_written", "no_strategy"]
 COMPARISONS: dict[str, str] = {
     "as_written": "the scenario as written (the gap is the effect of your changes)",
-    "no_strategy": "no strategy at all (the gap is the effect of the whole strategy)",
+    "no_strategy": "no strategy at all (the gap is the effect of the whole strategy, your changes included)",
 }
 EnforcementStyle = Literal["rights_compliant", "heavy_handed"]
 ENFORCEMENT_STYLES: tuple[str, ...] = ("rights_compliant", "heavy_handed")
@@ -179,12 +179,12 @@ class TrainingSession(mesa.Model):
 
     def step(self) -> None:
         """One month of both runs; the trainer's pending changes act from this month."""
-        with self._lock:
+        with self._lock:  # a change made meanwhile waits, and so acts from the month after
             if self.live.spec is not self._planned:
                 self.live.spec = self._planned
-        self.live.step()
-        self.ghost.step()
-        self.running = self.live.steps < self.last_month
+            self.live.step()
+            self.ghost.step()
+            self.running = self.live.steps < self.last_month
 
     # -------------------------------------------------------------------------- strategy
     @property
@@ -302,6 +302,13 @@ class TrainingSession(mesa.Model):
         live = np.array([r.get(indicator, np.nan) for r in self.live.records[:months]], dtype=float)
         ghost = np.array([r.get(indicator, np.nan) for r in self.ghost.records[:months]], dtype=float)
         return np.arange(1, months + 1), live, ghost
+
+    def parted(self) -> int | None:
+        """The first month whose indicators differ between the two runs (None while identical)."""
+        for month, (live, ghost) in enumerate(zip(self.live.records, self.ghost.records, strict=False), 1):
+            if live != ghost:
+                return month
+        return None
 
     def layer(self, name: str, run: Literal["live", "comparison"] = "live") -> np.ndarray:
         """A spatial layer ([x, y]) of the live or the comparison run, as of the last month."""
