@@ -111,6 +111,10 @@ def test_intensity_and_target_changes_keep_the_lever_window():
     assert session.changes[-1].text == "PROTECT awareness: intensity 0.8, target zone west"
     session.set_lever("protect", "awareness", intensity=0.8)  # no change, nothing logged
     assert len(session.changes) == 1
+    for value in (0.6, 0.4, 0.3):  # a slider dragged within one month: one entry, the last value
+        session.set_lever("protect", "awareness", intensity=value)
+    assert [c.text for c in session.changes[1:]] == ["PROTECT awareness: intensity 0.3"]
+    assert session.strategy.protect.awareness.intensity == 0.3
 
 
 def test_enforcement_style_changes_wait_for_the_next_month_and_spare_the_ghost():
@@ -168,6 +172,14 @@ def test_charts_start_with_what_the_scenario_says_to_watch():
     assert charts_named_in(text, available) == ["illicit_price", "violence", "ocg_revenue", "ocg_members"]
     balloon = TrainingSession("balloon_effect", scenarios_dir=str(ROOT / "scenarios"))
     assert balloon.default_charts()[:2] == ["activity_target", "activity_buffer"]
+
+
+def test_the_menu_offers_only_scenarios_that_load(tmp_path):
+    from simulation.dashboard.app import usable_scenarios
+
+    (tmp_path / "good.yaml").write_text("name: good\nsteps: 3\n")
+    (tmp_path / "bad.yaml").write_text("name: bad\nsteps: -3\n")
+    assert usable_scenarios(tmp_path) == (["good"], ["bad"])
 
 
 # ------------------------------------------------------------------------------- the pictures

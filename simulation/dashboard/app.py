@@ -5,10 +5,10 @@ Play / Step controls and the run settings (scenario, seed, what to compare with)
 when Reset is pressed. ``SolaraViz`` itself is not used whole: its draggable grid of components
 does not render with the Vue 3 front end of current ipyvuetify ("GlobalVue.use is not a
 function" in the browser), so this page lays out its own main area. On top, it adds what a
-trainer needs: the scenario's own explanation of what it shows, a map
-of any spatial layer (live run, comparison run, or the difference), the indicator charts with the
-comparison run as a ghost line, the gap table, and — in the sidebar — the strategy panel, where
-levers and the enforcement style can be changed while the model runs (from the next month on).
+trainer needs: the scenario's own explanation of what it shows, a map of any spatial layer (live
+run, comparison run, or the difference), the indicator charts with the comparison run as a ghost
+line, the gap table, and — in the sidebar — the strategy panel, where levers and the enforcement
+style can be changed while the model runs (from the next month on).
 
 Serve it with ``ocsim dashboard`` (see ``simulation/dashboard/server.py``, which also reads the
 scenario folder, first scenario and seed that command passes in environment variables).
@@ -34,6 +34,7 @@ from simulation.dashboard.session import (
     scenario_files,
 )
 from simulation.levers import LEVERS_BY_NAME, PRINCIPLES
+from simulation.scenario import ScenarioError, load_scenario
 
 MOST_CHARTS = 6
 MAP_LAYERS = (
@@ -46,6 +47,20 @@ MAP_LAYERS = (
     "control_strength",
     "population",
 )
+
+
+def usable_scenarios(folder) -> tuple[list[str], list[str]]:
+    """Names of the folder's scenario files that load, and of those that do not (a broken file
+    in the menu would fail only when a trainer picks it)."""
+    usable, broken = [], []
+    for name, path in scenario_files(folder).items():
+        try:
+            load_scenario(path)
+        except ScenarioError:
+            broken.append(name)
+        else:
+            usable.append(name)
+    return usable, broken
 
 
 def _png(figure) -> bytes:
@@ -199,11 +214,11 @@ def StrategyPanel(session: TrainingSession):
                 for view in views:
                     LeverRow(session, principle, view.name).key(f"{principle}-{view.name}")
     with solara.Card("Changes made", margin=0, classes=["ocsim-changes"]):
-        if not session.changes:
-            solara.Text("none yet: the live and ghost lines coincide until a change acts")
-        for change in session.changes:
-            solara.Text(f"month {change.month}: {change.text}", classes=["ocsim-change"])
-            solara.HTML(tag="br")
+        with solara.Column(gap="4px"):
+            if not session.changes:
+                solara.Text("none yet: the live and ghost lines coincide until a change acts")
+            for change in session.changes:
+                solara.Text(f"month {change.month}: {change.text}", classes=["ocsim-change"])
 
 
 # ---------------------------------------------------------------------------------- page
@@ -218,7 +233,7 @@ def Page():
     play_interval = solara.use_reactive(150)
     months_per_update = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)
-    names = list(scenario_files(folder))
+    names, broken = solara.use_memo(lambda: usable_scenarios(folder), [])
     if first not in names:
         names.insert(0, first)
     user_settings = {
@@ -249,6 +264,8 @@ def Page():
         settings_title = "Scenario, seed, ghost line (apply with Reset)"
         with solara.Card(settings_title, margin=0, classes=["ocsim-settings"]):
             ModelCreator(session, user_settings, model_parameters=settings)
+            if broken:
+                solara.Warning(f"not offered, invalid: {', '.join(broken)} (see ocsim validate)", dense=True)
         StrategyPanel(session.value)
     with solara.Column(classes=["ocsim-main"]):
         ScenarioView(session.value)

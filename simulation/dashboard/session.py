@@ -267,7 +267,17 @@ class TrainingSession(mesa.Model):
                 return
             strategy = self._planned.strategy.model_dump(mode="json")
             strategy[principle][name] = fields
-            self._replan(strategy, f"{principle.upper()} {name}: {', '.join(words)}")
+            text = f"{principle.upper()} {name}: {', '.join(words)}"
+            last = self.changes[-1] if self.changes else None
+            only_intensity = re.compile(rf"{principle.upper()} {name}: intensity [0-9.]+")
+            if (
+                only_intensity.fullmatch(text)
+                and last is not None
+                and last.month == upcoming
+                and only_intensity.fullmatch(last.text)
+            ):
+                self.changes.pop()  # a slider dragged through several values: keep where it stopped
+            self._replan(strategy, text)
 
     def set_enforcement_style(self, style: EnforcementStyle) -> None:
         if style not in ENFORCEMENT_STYLES:
