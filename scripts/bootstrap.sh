@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Create or refresh .venv at the repository root with ocsim and its test tools installed.
 # Finds a Python >= 3.12: pyenv's (via .python-version), python3.13, python3.12 or python3.
+# Also caches the dashboard's front-end files (npm packages Solara would fetch from a CDN) inside
+# .venv, so that `ocsim dashboard` works offline; without npm or the npm registry this is skipped
+# with a warning.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,4 +28,11 @@ echo "setting up .venv with $($python --version)" >&2
 "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[dev]"
+if command -v npm >/dev/null 2>&1; then
+  .venv/bin/python -m simulation.dashboard.assets ||
+    echo "warning: the dashboard's front-end files could not be cached (see above)" >&2
+else
+  echo "warning: npm not found; the dashboard's front-end files are not cached" \
+       "(ocsim dashboard fetches them with npm when it starts)" >&2
+fi
 echo "$want" > "$stamp"

@@ -24,6 +24,7 @@ from rich.progress import (
 
 from simulation import runner
 from simulation.cli import format as fmt
+from simulation.cli.dashboard import dashboard
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
 from simulation.scenario.loader import (
     apply_overrides,
@@ -44,6 +45,7 @@ app = typer.Typer(
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+app.command()(dashboard)
 
 SetOption = Annotated[
     list[str] | None,

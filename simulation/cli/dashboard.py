@@ -1,0 +1,85 @@
+"""``ocsim dashboard``: serve the trainers' dashboard on 127.0.0.1 until Ctrl+C."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from simulation.cli import format as fmt
+
+BAD_INPUT = 2
+SERVER_FAILED = 1
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def dashboard(
+    scenario: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="SCENARIO",
+            help="Scenario shown first: a YAML file, or a name in the scenario folder "
+            "(default: balloon_effect).",
+            show_default=False,
+        ),
+    ] = None,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios",
+            help="Folder of scenario files offered in the menu (default: ./scenarios, else the "
+            "repository's).",
+            show_default=False,
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(min=0, help="Seed of the first run.")] = 1,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8765,
+    open_browser: Annotated[
+        bool, typer.Option("--open/--no-open", help="Open the page in the default browser.")
+    ] = False,
+) -> None:
+    """Serve the trainers' dashboard: the grid live, levers switched mid-run, a ghost line."""
+    from simulation.dashboard import assets, server
+    from simulation.dashboard.session import find_scenario, scenario_files
+    from simulation.scenario import ScenarioError, load_scenario
+
+    folder = scenarios if scenarios is not None else server.default_folder()
+    if not folder.is_dir():
+        fmt.print_error(f"--scenarios {folder}: no such folder")
+        raise typer.Exit(BAD_INPUT)
+    if scenario is None and not scenario_files(folder):
+        fmt.print_error(f"{folder}: no scenario files (*.yaml) to offer")
+        raise typer.Exit(BAD_INPUT)
+    if scenario is not None:
+        try:
+            load_scenario(find_scenario(scenario, folder))
+        except (ScenarioError, ValueError) as exc:
+            fmt.print_error(str(exc))
+            raise typer.Exit(BAD_INPUT) from None
+    try:
+        fetched = assets.prepare(log=lambda line: fmt.stderr().print(line, markup=False))
+    except assets.AssetsError as exc:
+        fmt.print_error(f"the dashboard's front-end files are missing and could not be fetched: {exc}")
+        raise typer.Exit(SERVER_FAILED) from None
+    if fetched:
+        fmt.stderr().print(f"front-end files cached in {assets.cache_dir()}", markup=False)
+    process = server.start(folder, scenario, seed, port, open_browser)
+    signal.signal(signal.SIGTERM, _interrupt)  # a plain kill stops the server too
+    try:
+        server.wait_until_up(process, port)
+        fmt.stdout().print(f"ocsim dashboard: {server.url(port)}  (Ctrl+C to stop)", markup=False)
+        code = process.wait()
+    except KeyboardInterrupt:
+        code = 0
+    except (RuntimeError, TimeoutError) as exc:
+        fmt.print_error(f"{exc} (is port {port} in use? try --port)")
+        code = SERVER_FAILED
+    finally:
+        server.stop(process)
+    if code:
+        raise typer.Exit(SERVER_FAILED)

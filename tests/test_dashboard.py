@@ -1,0 +1,397 @@
+"""The trainers' dashboard: the paired live/ghost session, its pictures, its offline front-end files,
+the command, and the page itself driven in a real headless browser."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import stat
+import tarfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from simulation.cli import app
+from simulation.dashboard import assets, figures
+from simulation.dashboard.session import TrainingSession, charts_named_in, find_scenario
+from simulation.model import CriminalMarketModel
+from simulation.scenario import load_scenario
+from tests.conftest import ROOT, SMALL_WORLD
+
+MONTHS = 8
+
+
+def small_spec(**overrides):
+    settings = dict(SMALL_WORLD)
+    settings.update({"steps": 24, "zones": {"west": {"rect": [0, 0, 12, 24]}}})
+    settings.update(overrides)
+    return load_scenario(None, settings)
+
+
+def plain_run(spec, months: int, seed: int = 1) -> list[dict[str, float]]:
+    model = CriminalMarketModel(spec, seed=seed)
+    for _ in range(months):
+        model.step()
+    return model.records
+
+
+def run(session: TrainingSession, months: int) -> None:
+    for _ in range(months):
+        session.step()
+
+
+# ------------------------------------------------------------------------------- the session
+def test_live_and_ghost_coincide_until_a_change_acts():
+    session = TrainingSession(spec=small_spec(**{"strategy.pursue.interdiction": {"start": 2}}))
+    run(session, MONTHS)
+    assert session.live.records == session.ghost.records
+    assert not session.changed and session.parted() is None
+
+
+def test_a_lever_switched_on_mid_run_acts_from_the_next_month_like_a_scheduled_start():
+    session = TrainingSession(spec=small_spec())
+    run(session, 3)
+    session.set_lever("pursue", "interdiction", on=True)
+    assert session.live.spec.strategy.pursue.interdiction is None  # pending until the next month
+    run(session, MONTHS - 3)
+    scheduled = small_spec(**{"strategy.pursue.interdiction": {"start": 4}})
+    assert session.live.records == plain_run(scheduled, MONTHS)
+    assert session.ghost.records == plain_run(small_spec(), MONTHS)
+    assert session.live.records[2] == session.ghost.records[2]
+    assert session.live.records[-1]["seizures_volume"] != session.ghost.records[-1]["seizures_volume"]
+    assert [(c.month, c.text) for c in session.changes] == [(4, "PURSUE interdiction: on")]
+    assert session.parted() == 4
+
+
+def test_a_lever_switched_off_stops_after_the_current_month():
+    spec = small_spec(**{"strategy.pursue.hotspot_policing": {"target": {"zone": "west"}}})
+    session = TrainingSession(spec=spec)
+    run(session, 3)
+    session.set_lever("pursue", "hotspot_policing", on=False)
+    run(session, MONTHS - 3)
+    lever = session.live.spec.strategy.pursue.hotspot_policing
+    assert (lever.start, lever.end) == (0, 4)
+    ended = small_spec(**{"strategy.pursue.hotspot_policing": {"target": {"zone": "west"}, "end": 4}})
+    assert session.live.records == plain_run(ended, MONTHS)
+    assert session.ghost.records == plain_run(spec, MONTHS)
+    assert session.lever("pursue", "hotspot_policing").status == "ended month 4"
+
+
+def test_scheduled_levers_can_be_brought_forward_or_cancelled():
+    spec = small_spec(
+        **{
+            "strategy.pursue.interdiction": {"start": 12},
+            "strategy.prevent.ways_out": {"start": 12, "end": 20},
+        }
+    )
+    session = TrainingSession(spec=spec)
+    run(session, 2)
+    assert session.lever("pursue", "interdiction").status == "from month 12"
+    assert session.lever("prevent", "ways_out").status == "from month 12, until month 19"
+    session.set_lever("pursue", "interdiction", on=True)
+    session.set_lever("prevent", "ways_out", on=False)
+    assert session.strategy.pursue.interdiction.start == 3
+    assert session.strategy.prevent.ways_out is None
+    assert session.lever("prevent", "ways_out").on is False
+    assert [c.text for c in session.changes] == ["PURSUE interdiction: on now", "PREVENT ways_out: off"]
+
+
+def test_intensity_and_target_changes_keep_the_lever_window():
+    spec = small_spec(**{"strategy.protect.awareness": {"start": 1, "end": 20, "intensity": 0.5}})
+    session = TrainingSession(spec=spec)
+    run(session, 3)
+    session.set_lever("protect", "awareness", intensity=0.8, target="zone:west")
+    lever = session.strategy.protect.awareness
+    assert (lever.start, lever.end, lever.intensity, lever.target.zone) == (1, 20, 0.8, "west")
+    assert session.lever("protect", "awareness").target == "zone:west"
+    assert session.changes[-1].text == "PROTECT awareness: intensity 0.8, target zone west"
+    session.set_lever("protect", "awareness", intensity=0.8)  # no change, nothing logged
+    assert len(session.changes) == 1
+    for value in (0.6, 0.4, 0.3):  # a slider dragged within one month: one entry, the last value
+        session.set_lever("protect", "awareness", intensity=value)
+    assert [c.text for c in session.changes[1:]] == ["PROTECT awareness: intensity 0.3"]
+    assert session.strategy.protect.awareness.intensity == 0.3
+
+
+def test_enforcement_style_changes_wait_for_the_next_month_and_spare_the_ghost():
+    session = TrainingSession(spec=small_spec())
+    run(session, 2)
+    session.set_enforcement_style("heavy_handed")
+    assert session.live.spec.strategy.enforcement_style == "rights_compliant"
+    session.step()
+    assert session.live.spec.strategy.enforcement_style == "heavy_handed"
+    assert session.ghost.spec.strategy.enforcement_style == "rights_compliant"
+    assert session.changes[-1].month == 3
+
+
+def test_the_ghost_can_be_the_scenario_without_its_strategy():
+    spec = small_spec(**{"strategy.pursue.interdiction": {}})
+    session = TrainingSession(spec=spec, compare="no_strategy")
+    run(session, 3)
+    assert session.ghost.spec.strategy.levers() == []
+    assert session.live.records != session.ghost.records
+    assert session.ghost.records == plain_run(small_spec(), 3)
+
+
+def test_bad_changes_are_refused_with_the_allowed_values():
+    session = TrainingSession(spec=small_spec())
+    with pytest.raises(ValueError, match="unknown lever"):
+        session.set_lever("pursue", "carpet_bombing", on=True)
+    with pytest.raises(ValueError, match="belongs to prevent"):
+        session.set_lever("pursue", "ways_out", on=True)
+    with pytest.raises(ValueError, match="enforcement style"):
+        session.set_enforcement_style("ruthless")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown zone"):
+        session.set_lever("pursue", "interdiction", on=True, target="zone:nowhere")
+    assert session.targets() == ["all", "jurisdiction:Westland", "jurisdiction:Eastland", "zone:west"]
+    with pytest.raises(ValueError, match="compare"):
+        TrainingSession(spec=small_spec(), compare="yesterday")  # type: ignore[arg-type]
+
+
+def test_the_session_stops_at_the_scenario_length():
+    session = TrainingSession(spec=small_spec(steps=3))
+    run(session, 3)
+    assert session.month == 3 and session.running is False
+
+
+def test_scenarios_are_found_by_name_or_path():
+    folder = ROOT / "scenarios"
+    assert find_scenario("balloon_effect", folder) == folder / "balloon_effect.yaml"
+    assert find_scenario(str(folder / "baseline.yaml")) == folder / "baseline.yaml"
+    with pytest.raises(ValueError, match="available: balloon_effect"):
+        find_scenario("no_such_demo", folder)
+
+
+def test_charts_start_with_what_the_scenario_says_to_watch():
+    available = {"violence", "ocg_revenue", "ocg_members", "new_victims", "arrests", "illicit_price"}
+    text = "WHAT IT SHOWS: arrests everywhere. WHAT TO WATCH: illicit_price climbs; violence too."
+    assert charts_named_in(text, available) == ["illicit_price", "violence", "ocg_revenue", "ocg_members"]
+    balloon = TrainingSession("balloon_effect", scenarios_dir=str(ROOT / "scenarios"))
+    assert balloon.default_charts()[:2] == ["activity_target", "activity_buffer"]
+
+
+def test_the_menu_offers_only_scenarios_that_load(tmp_path):
+    from simulation.dashboard.app import usable_scenarios
+
+    (tmp_path / "good.yaml").write_text("name: good\nsteps: 3\n")
+    (tmp_path / "bad.yaml").write_text("name: bad\nsteps: -3\n")
+    assert usable_scenarios(tmp_path) == (["good"], ["bad"])
+
+
+# ------------------------------------------------------------------------------- the pictures
+def test_the_difference_map_is_blank_until_a_change_acts_then_shows_where():
+    session = TrainingSession(spec=small_spec())
+    run(session, 3)
+    assert not np.any(session.layer("activity") - session.layer("activity", "comparison"))
+    session.set_lever("pursue", "hotspot_policing", on=True, target="zone:west")
+    run(session, 4)
+    assert np.any(session.layer("enforcement") != session.layer("enforcement", "comparison"))
+    assert session.lever_area() is not None and session.lever_area()[:12].all()
+    for layer in ("activity", "control", "violence"):
+        for view in figures.VIEWS:
+            fig = figures.map_figure(session, layer, view)
+            assert f"month {session.month}" in fig.axes[0].get_title()
+
+
+def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
+    session = TrainingSession(spec=small_spec())
+    run(session, 2)
+    session.set_lever("pursue", "interdiction", on=True)
+    run(session, 3)
+    fig = figures.charts_figure(session, ["illicit_price", "seizures_value", "violence"])
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 3
+    lines = visible[1].get_lines()
+    assert [line.get_label() for line in lines[:2]] == ["comparison", "live"]
+    assert len(lines[1].get_xdata()) == 5
+    assert any(list(line.get_xdata()) == [2.5, 2.5] for line in lines[2:])  # month 3 acts
+
+
+# ------------------------------------------------------------------- offline front-end files
+def test_the_front_end_files_come_from_the_packages_solaras_page_names():
+    names = {a.name for a in assets.required()}
+    assert {"requirejs", "font-awesome"} <= names
+    assert any(n.startswith("@widgetti/solara-vuetify") for n in names)
+
+
+def _fake_npm(tmp_path: Path, asset: assets.NpmAsset) -> Path:
+    """An ``npm`` that packs a tarball holding the asset's files (plain names for .min files)."""
+    payload = tmp_path / "payload.tgz"
+    with tarfile.open(payload, "w:gz") as archive:
+        files = {"package/package.json": b"{}"}
+        for path in asset.files:
+            fixed = path.replace("{{ipywidget_major_version}}", "8").replace(".min.", ".")
+            files[f"package/{fixed}"] = b"// code"
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    npm = bin_dir / "npm"
+    npm.write_text(
+        textwrap.dedent(f"""\
+            #!/bin/sh
+            # npm pack SPEC --silent --pack-destination DIR
+            cp {payload} "$5/pack.tgz" && echo pack.tgz
+        """)
+    )
+    npm.chmod(npm.stat().st_mode | stat.S_IXUSR)
+    return bin_dir
+
+
+def test_prepare_unpacks_npm_packages_where_solaras_proxy_looks(tmp_path, monkeypatch):
+    asset = assets.NpmAsset("requirejs", "2.3.6", ("require.js", "require.min.js"))
+    monkeypatch.setattr(assets, "required", lambda: [asset])
+    monkeypatch.setenv("PATH", f"{_fake_npm(tmp_path, asset)}{os.pathsep}{os.environ['PATH']}")
+    cache = tmp_path / "cdn"
+    assert assets.missing(cache) == [asset]
+    assert assets.prepare(cache, log=lambda _: None) == [asset]
+    assert (cache / "requirejs@2.3.6" / "require.min.js").read_bytes() == b"// code"
+    assert assets.missing(cache) == []
+    assert assets.prepare(cache) == []  # nothing left to fetch
+
+
+def test_prepare_without_npm_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(assets, "required", lambda: [assets.NpmAsset("requirejs", "2.3.6", ("require.js",))])
+    monkeypatch.setattr(shutil, "which", lambda _: None)
+    with pytest.raises(assets.AssetsError, match="apt-get install npm"):
+        assets.prepare(tmp_path / "cdn")
+
+
+# --------------------------------------------------------------------------------- the command
+def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(app, ["dashboard", "no_such_demo", "--scenarios", str(ROOT / "scenarios")])
+    assert result.exit_code == 2 and "no scenario 'no_such_demo'" in result.output
+    result = runner.invoke(app, ["dashboard", "--scenarios", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "no such folder" in result.output
+    result = runner.invoke(app, ["dashboard", "--scenarios", str(tmp_path)])
+    assert result.exit_code == 2 and "no scenario files" in result.output
+
+
+# ------------------------------------------------------------------ the page, in a real browser
+BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DEMO = """\
+name: {name}
+description: >
+  WHAT IT SHOWS: a small world for the dashboard test.
+  WHAT TO WATCH: seizures_value and illicit_price once interdiction is switched on.
+steps: 30
+world:
+  grid: {{width: 24, height: 24}}
+  ocgs: {{count: 4, members: 20}}
+  geography: {{urban_centres: 3}}
+zones:
+  west: {{rect: [0, 0, 12, 24]}}
+"""
+
+
+def _unavailable(reason: str):
+    """Skip on a developer's machine; on CI (which installs all of it) a missing piece fails."""
+    if os.environ.get("CI"):
+        pytest.fail(f"browser test cannot run on CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    found = os.environ.get("OCSIM_CHROMIUM") or next(filter(None, map(shutil.which, BROWSERS)), None)
+    if found is None:
+        _unavailable("no Chromium (Debian: apt-get install chromium; or set OCSIM_CHROMIUM)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("playwright is not installed (pip install -e '.[dev]')")
+    try:
+        assets.prepare(log=lambda _: None)
+    except assets.AssetsError as exc:
+        _unavailable(f"Solara's front-end files are missing: {exc}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def dashboard_url(tmp_path_factory, chromium):
+    from simulation.dashboard import server
+
+    folder = tmp_path_factory.mktemp("scenarios")
+    for name in ("small_demo", "small_other"):
+        (folder / f"{name}.yaml").write_text(DEMO.format(name=name))
+    port = server.free_port()
+    log_path = folder / "server.log"
+    with open(log_path, "w") as log:
+        process = server.start(folder, "small_demo", seed=1, port=port, stdout=log, stderr=log)
+        try:
+            try:
+                server.wait_until_up(process, port)
+            except (RuntimeError, TimeoutError) as exc:
+                pytest.fail(f"{exc}; server output:\n{log_path.read_text()[-3000:]}")
+            yield server.url(port)
+        finally:
+            server.stop(process)
+
+
+def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, chromium):
+    from playwright.sync_api import expect, sync_playwright
+
+    failed, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+            page.goto(dashboard_url)
+            month = page.locator(".ocsim-month")
+            expect(month).to_have_text("Month 0 of 30", timeout=60_000)
+            expect(page.locator(".ocsim-scenario")).to_contain_text("WHAT TO WATCH:")
+            expect(page.locator(".ocsim-map-image img, img.ocsim-map-image")).to_have_count(1)
+
+            step = page.get_by_role("button", name="Step")
+            for done in (1, 2):
+                step.click()
+                expect(month).to_have_text(f"Month {done} of 30", timeout=20_000)
+
+            page.get_by_text("PURSUE —").click()
+            page.locator(".ocsim-lever-interdiction input[type=checkbox]").click()
+            change = page.locator(".ocsim-change")
+            expect(change).to_have_text("month 3: PURSUE interdiction: on", timeout=20_000)
+            expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on from month 3")
+
+            page.get_by_role("button", name="▶").click()  # play: the grid runs live
+            expect(month).to_have_text("Month 8 of 30", timeout=60_000)
+            page.get_by_role("button", name="❚❚").click()
+            expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
+            shown = int(month.inner_text().split()[1])
+            assert shown >= 8
+            expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on since month 3")
+
+            gaps = page.locator(".ocsim-gaps tr", has_text="seizures_value")
+            expect(gaps).to_have_count(1)
+            live, ghost = (float(c.replace(",", "")) for c in gaps.locator("td").all_inner_texts()[1:3])
+            assert live > ghost, "interdiction should seize more than the ghost run without it"
+
+            page.locator(".ocsim-settings .v-select", has_text="scenario").first.locator(".v-field").click()
+            page.get_by_role("option", name="small_other").click()
+            page.get_by_role("button", name="Reset").click()
+            expect(page.locator(".ocsim-scenario")).to_contain_text("small_other", timeout=30_000)
+            expect(month).to_have_text("Month 0 of 30")
+            expect(change).to_have_count(0)
+        finally:
+            browser.close()
+    assert not errors, f"errors in the page: {errors}"
+    assert not failed, f"requests that failed (offline front-end files missing?): {failed}"
