@@ -96,6 +96,14 @@ DbOption = Annotated[
 ]
 
 
+def open_store(db: str | None) -> ResultsStore:
+    """The results store, or exit 2 with the URL's problem."""
+    try:
+        return ResultsStore(db)
+    except DatabaseURLError as exc:
+        raise bad_input(str(exc)) from None
+
+
 def bad_input(message: str) -> typer.Exit:
     fmt.print_error(message)
     return typer.Exit(BAD_INPUT)
@@ -251,10 +259,7 @@ def run(
         spec = _load(scenario, overrides, steps)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
-    try:
-        store = ResultsStore(db)
-    except DatabaseURLError as exc:
-        raise bad_input(str(exc)) from None
+    store = open_store(db)
     seeds = replication_seed_details(seed, replications)
     with store, _progress(quiet) as progress:
         task = progress.add_task(spec.name, total=spec.steps * replications)

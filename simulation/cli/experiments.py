@@ -20,12 +20,12 @@ from rich.progress import (
 from rich.table import Table
 
 from simulation.cli import format as fmt
-from simulation.cli.app import BAD_INPUT, RUN_FAILED, DbOption, app, bad_input
+from simulation.cli.app import BAD_INPUT, RUN_FAILED, DbOption, app, bad_input, open_store
 from simulation.experiments import ExperimentError, SweepProgress, prepare_experiment, run_experiment
 from simulation.experiments.estimate import estimate_run_time
 from simulation.experiments.executors import default_workers
 from simulation.experiments.sweep import SweepSummary, batch_size_for, pending_tasks
-from simulation.storage import DatabaseURLError, ResultsStore
+from simulation.storage import ResultsStore
 from simulation.storage.ledger import experiment_status, load_experiment_record, load_sweeps
 
 INTERRUPTED = 130
@@ -79,10 +79,7 @@ def sweep(
         prepared = prepare_experiment(experiment)
     except ExperimentError as exc:
         raise bad_input(str(exc)) from None
-    try:
-        store = ResultsStore(db)
-    except DatabaseURLError as exc:
-        raise bad_input(str(exc)) from None
+    store = open_store(db)
     slots = 1 if executor is ExecutorChoice.serial else workers or default_workers()
     with store:
         todo = pending_tasks(store, prepared.plan)
@@ -199,6 +196,15 @@ def _print_summary(summary: SweepSummary) -> None:
     out.print(f"database: {summary.database}", markup=False, soft_wrap=True)
 
 
+def require_experiment(store: ResultsStore, name: str) -> dict:
+    """The stored experiment record, or exit 2 naming the experiments there are."""
+    record = load_experiment_record(store, name)
+    if record is None:
+        known = ", ".join(experiment_status(store)["experiment"]) or "none"
+        raise bad_input(f"no experiment named {name!r} in {store.display_url}; experiments: {known}")
+    return record
+
+
 # ----------------------------------------------------------------------------------------- runs
 @app.command()
 def runs(
@@ -208,10 +214,7 @@ def runs(
     ] = None,
 ) -> None:
     """List experiments and the status of their runs."""
-    try:
-        store = ResultsStore(db)
-    except DatabaseURLError as exc:
-        raise bad_input(str(exc)) from None
+    store = open_store(db)
     with store:
         if experiment is None:
             _print_experiments(store)
@@ -241,10 +244,9 @@ def _print_experiments(store: ResultsStore) -> None:
 
 
 def _print_experiment(store: ResultsStore, name: str) -> None:
+    require_experiment(store, name)
     plan = store.experiment_plan(name)
-    if plan is None:
-        known = ", ".join(experiment_status(store)["experiment"]) or "none"
-        raise bad_input(f"no experiment named {name!r} in {store.display_url}; experiments: {known}")
+    assert plan is not None
     out = fmt.stdout()
     distinct = plan.drop_duplicates("run_key")
     counts = distinct.groupby(["scenario", "status"]).size().unstack(fill_value=0)
@@ -286,17 +288,9 @@ def export(
     format: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
 ) -> None:
     """Write an experiment's tidy metrics, runs and specification to files."""
-    try:
-        store = ResultsStore(db)
-    except DatabaseURLError as exc:
-        raise bad_input(str(exc)) from None
+    store = open_store(db)
     with store:
-        record = load_experiment_record(store, experiment)
-        if record is None:
-            known = ", ".join(experiment_status(store)["experiment"]) or "none"
-            raise bad_input(
-                f"no experiment named {experiment!r} in {store.display_url}; experiments: {known}"
-            )
+        record = require_experiment(store, experiment)
         metrics = store.load_metrics(experiment=experiment)
         plan = store.experiment_plan(experiment)
         run_table = store.load_runs(experiment=experiment).drop(columns=["config"])

@@ -3,6 +3,7 @@ breaks, and write it up for policy readers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -12,11 +13,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from simulation.cli import format as fmt
-from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input
-from simulation.cli.experiments import INTERRUPTED, ExecutorChoice
+from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store
+from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, require_experiment
 from simulation.experiments import ExperimentError, SweepProgress, prepare_experiment
+from simulation.experiments.sweep import ProgressCallback
 from simulation.scenario import ScenarioError
-from simulation.storage import DatabaseURLError, ResultsStore
 from simulation.storage.ledger import experiment_status
 from simulation.theory import claim_setup, run_claim_test
 from simulation.theory.challenge import challenge_spec, run_challenge
@@ -25,15 +26,21 @@ CLAIM_NOT_HELD = 1
 _STYLE = {"HOLDS": "green", "FAILS": "red", "INCONCLUSIVE": "yellow"}
 
 
-def _progress_bar(quiet: bool) -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=fmt.stderr(),
-        disable=quiet,
-    )
+def _with_progress[T](label: str, quiet: bool, work: Callable[[ProgressCallback], T]) -> T:
+    """Run ``work(progress)`` under a runs-done bar; Ctrl+C keeps finished runs and exits 130."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=fmt.stderr(), disable=quiet) as bar:
+        task = bar.add_task(label, total=None)
+
+        def show(p: SweepProgress) -> None:
+            bar.update(task, total=p.total - p.skipped, completed=p.done)
+
+        try:
+            return work(show)
+        except KeyboardInterrupt:
+            bar.stop()
+            fmt.print_error("interrupted: finished runs are stored; run the same command to go on")
+            raise typer.Exit(INTERRUPTED) from None
 
 
 @app.command("test")
@@ -61,24 +68,14 @@ def test_command(
         setup = claim_setup(scenario)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
-    try:
-        ResultsStore(db).close()
-    except DatabaseURLError as exc:
-        raise bad_input(str(exc)) from None
-    with _progress_bar(quiet) as bar:
-        task = bar.add_task(f"{setup.label}: runs", total=None)
-
-        def show(p: SweepProgress) -> None:
-            bar.update(task, total=p.total - p.skipped, completed=p.done)
-
-        try:
-            result = run_claim_test(
-                scenario, replications, seed, db, executor.value, workers, progress=show, setup=setup
-            )
-        except KeyboardInterrupt:
-            bar.stop()
-            fmt.print_error("interrupted: finished runs are stored; run the same command to go on")
-            raise typer.Exit(INTERRUPTED) from None
+    open_store(db).close()
+    result = _with_progress(
+        f"{setup.label}: runs",
+        quiet,
+        lambda show: run_claim_test(
+            scenario, replications, seed, db, executor.value, workers, progress=show, setup=setup
+        ),
+    )
     if result.sweep.failed:
         fmt.print_error(f"{result.sweep.failed} run(s) failed; claims are judged on the finished ones")
     out = fmt.stdout()
@@ -146,25 +143,24 @@ def challenge_command(
         )
     except (ScenarioError, ExperimentError) as exc:
         raise bad_input(str(exc)) from None
-    try:
-        ResultsStore(db).close()
-    except DatabaseURLError as exc:
-        raise bad_input(str(exc)) from None
-    with _progress_bar(quiet) as bar:
-        task = bar.add_task(f"{setup.label}: challenge runs", total=None)
-
-        def show(p: SweepProgress) -> None:
-            bar.update(task, total=p.total - p.skipped, completed=p.done)
-
-        try:
-            result = run_challenge(
-                scenario, samples, replications, seed, db, executor.value, workers,
-                sensitivity.value if sensitivity else None, progress=show, setup=setup,
-            )  # fmt: skip
-        except KeyboardInterrupt:
-            bar.stop()
-            fmt.print_error("interrupted: finished runs are stored; run the same command to go on")
-            raise typer.Exit(INTERRUPTED) from None
+    open_store(db).close()
+    kind = sensitivity.value if sensitivity else None
+    result = _with_progress(
+        f"{setup.label}: challenge runs",
+        quiet,
+        lambda show: run_challenge(
+            scenario,
+            samples,
+            replications,
+            seed,
+            db,
+            executor.value,
+            workers,
+            kind,
+            progress=show,
+            setup=setup,
+        ),
+    )
     out = fmt.stdout()
     out.print(
         f"challenge of {setup.label}: {len(result.points)} assumption points x {replications} paired "
@@ -200,14 +196,10 @@ def report_command(
     """Write an HTML report: time series, results framework, displacement, claims, challenges, sweeps."""
     from simulation.report import build_report
 
-    try:
-        store = ResultsStore(db)
-    except DatabaseURLError as exc:
-        raise bad_input(str(exc)) from None
-    with store:
+    with open_store(db) as store:
         known = list(experiment_status(store)["experiment"])
-    if experiment is not None and experiment not in known:
-        raise bad_input(f"no experiment named {experiment!r}; experiments: {', '.join(known) or 'none'}")
+        if experiment is not None:
+            require_experiment(store, experiment)
     if not known:
         raise bad_input(f"no experiments in {store.display_url}; run ocsim sweep, test or challenge first")
     if out.suffix.lower() not in (".html", ".htm"):

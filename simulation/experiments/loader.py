@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from simulation.experiments.schema import ExperimentSpec
-from simulation.scenario.loader import ScenarioError, describe_error, schema_has_path
+from simulation.scenario.loader import ScenarioError, describe_error, read_yaml_file, schema_has_path
 from simulation.scenario.schema import Scenario
 
 
@@ -42,14 +41,8 @@ def validate_experiment(raw: Any, source: str) -> ExperimentSpec:
     return spec
 
 
-def read_experiment_file(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    if not path.is_file():
-        raise ExperimentError(str(path), ["file not found"])
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ExperimentError(str(path), [f"not valid YAML: {exc}"]) from None
+def read_experiment_file(path: str | Path) -> Any:
+    raw = read_yaml_file(path, ExperimentError)
     return raw if raw is not None else {}
 
 

@@ -29,7 +29,7 @@ from simulation.experiments.plan import (
 )
 from simulation.experiments.provenance import provenance
 from simulation.experiments.schema import ExperimentSpec
-from simulation.experiments.worker import run_batch
+from simulation.experiments.worker import failed_record, run_batch
 from simulation.storage.ledger import begin_sweep, finished_keys, register_experiment, update_sweep
 from simulation.storage.records import RunRecord
 from simulation.storage.store import ResultsStore
@@ -273,28 +273,7 @@ def _collect(future: Future, batch: list[RunTask]) -> list[RunRecord]:
     except Exception as exc:  # the executor failed the task (e.g. a Dask worker was lost)
         now = datetime.now(UTC)
         error = f"{type(exc).__name__}: {exc}"
-        return [_failed_record(task, error, now) for task in batch]
-
-
-def _failed_record(task: RunTask, error: str, when: datetime) -> RunRecord:
-    return RunRecord(
-        run_key=task.run_key,
-        scenario_name=task.scenario_name,
-        scenario_source=task.scenario_source,
-        config=task.config,
-        config_hash=task.config_hash,
-        seed=task.seed.seed,
-        steps=task.steps,
-        replication=task.seed.replication,
-        experiment=task.experiment,
-        status="failed",
-        started_at=when,
-        finished_at=when,
-        wall_time=0.0,
-        seed_entropy=task.seed.root_seed,
-        spawn_key=task.seed.spawn_key,
-        error=error,
-    )
+        return [failed_record(task, error, now) for task in batch]
 
 
 class _Writer:

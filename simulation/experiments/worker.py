@@ -28,23 +28,7 @@ def run_task(task: RunTask) -> RunRecord:
     from simulation.scenario.schema import Scenario
 
     started_at, started = datetime.now(UTC), time.perf_counter()
-    record = RunRecord(
-        run_key=task.run_key,
-        scenario_name=task.scenario_name,
-        scenario_source=task.scenario_source,
-        config=task.config,
-        config_hash=task.config_hash,
-        seed=task.seed.seed,
-        steps=task.steps,
-        replication=task.seed.replication,
-        experiment=task.experiment,
-        status="failed",
-        started_at=started_at,
-        finished_at=started_at,
-        wall_time=0.0,
-        seed_entropy=task.seed.root_seed,
-        spawn_key=task.seed.spawn_key,
-    )
+    record = failed_record(task, None, started_at)
     try:
         scenario = Scenario.model_validate(json.loads(task.config))
         result = run_scenario(scenario, seed=task.seed.seed, steps=task.steps)
@@ -57,3 +41,25 @@ def run_task(task: RunTask) -> RunRecord:
     record.finished_at = datetime.now(UTC)
     record.wall_time = time.perf_counter() - started
     return record
+
+
+def failed_record(task: RunTask, error: str | None, when: datetime) -> RunRecord:
+    """A record of the task marked failed (the starting point of every record)."""
+    return RunRecord(
+        run_key=task.run_key,
+        scenario_name=task.scenario_name,
+        scenario_source=task.scenario_source,
+        config=task.config,
+        config_hash=task.config_hash,
+        seed=task.seed.seed,
+        steps=task.steps,
+        replication=task.seed.replication,
+        experiment=task.experiment,
+        status="failed",
+        started_at=when,
+        finished_at=when,
+        wall_time=0.0,
+        seed_entropy=task.seed.root_seed,
+        spawn_key=task.seed.spawn_key,
+        error=error,
+    )

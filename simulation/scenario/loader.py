@@ -136,15 +136,20 @@ def validate_scenario(raw: Any, source: str) -> Scenario:
     return scenario
 
 
-def read_scenario_file(path: str | Path) -> dict[str, Any]:
-    """Parse a YAML scenario file, with file-level problems reported against the path."""
+def read_yaml_file(path: str | Path, error: type[ScenarioError] = ScenarioError) -> Any:
+    """Parse a YAML file (empty: None); a missing file or bad YAML becomes ``error`` naming the path."""
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError(str(path), ["file not found"])
+        raise error(str(path), ["file not found"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ScenarioError(str(path), [f"not valid YAML: {exc}"]) from None
+        raise error(str(path), [f"not valid YAML: {exc}"]) from None
+
+
+def read_scenario_file(path: str | Path) -> dict[str, Any]:
+    """Parse a YAML scenario file, with file-level problems reported against the path."""
+    raw = read_yaml_file(path)
     if raw is None:
         return {}
     if not isinstance(raw, dict):
