@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -283,3 +284,30 @@ def test_cli_exit_code_1_when_runs_fail(tmp_path, monkeypatch):
     )
     assert result.exit_code == 1
     assert "0 finished, 4 failed" in result.output and "RuntimeError: boom" in result.output
+
+
+@pytest.mark.slow
+def test_dask_scheduler_address_joins_an_existing_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    path = experiment_file(tmp_path, replications=1)
+    serial_url, dask_url = (f"sqlite:///{tmp_path / name}.sqlite" for name in ("serial", "dask"))
+    run_experiment(path, executor="serial", db=serial_url)
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=40
+    ) as cluster:
+        summary = run_experiment(path, executor="dask", scheduler=cluster.scheduler_address, db=dask_url)
+        assert summary.executor == f"dask cluster at {cluster.scheduler_address}"
+    assert summary.finished == 2
+    pd.testing.assert_frame_equal(
+        comparable(load_metrics(serial_url, experiment="tiny_sweep")),
+        comparable(load_metrics(dask_url, experiment="tiny_sweep")),
+    )
+
+
+def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
+    pytest.importorskip("distributed")
+    path = experiment_file(tmp_path, replications=1)
+    with pytest.raises(ValueError, match=re.escape("cannot reach the Dask scheduler at tcp://127.0.0.1:1")):
+        run_experiment(
+            path, executor="dask", scheduler="tcp://127.0.0.1:1", db=f"sqlite:///{tmp_path / 'r.sqlite'}"
+        )
