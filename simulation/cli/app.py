@@ -22,7 +22,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from simulation import runner
 from simulation.cli import format as fmt
 from simulation.cli.dashboard import dashboard
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
@@ -147,6 +146,8 @@ class Batch:
             nonlocal done
             self.advance(step - done)
             done = step
+
+        from simulation import runner  # the model loads only when something runs
 
         try:
             result = runner.run_scenario(self.scenario, seed=seed, steps=steps, progress=step_done)

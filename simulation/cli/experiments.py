@@ -6,7 +6,7 @@ import json
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -21,12 +21,12 @@ from rich.table import Table
 
 from simulation.cli import format as fmt
 from simulation.cli.app import BAD_INPUT, RUN_FAILED, DbOption, app, bad_input, open_store
-from simulation.experiments import ExperimentError, SweepProgress, prepare_experiment, run_experiment
-from simulation.experiments.estimate import estimate_run_time
-from simulation.experiments.executors import default_workers
-from simulation.experiments.sweep import SweepSummary, batch_size_for, pending_tasks
 from simulation.storage import ResultsStore
 from simulation.storage.ledger import experiment_status, load_experiment_record, load_sweeps
+
+if TYPE_CHECKING:
+    from simulation.experiments import SweepProgress
+    from simulation.experiments.sweep import SweepSummary
 
 INTERRUPTED = 130
 
@@ -73,6 +73,10 @@ def sweep(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Run an experiment: every scenario x parameter point x replication not stored yet."""
+    from simulation.experiments import ExperimentError, prepare_experiment
+    from simulation.experiments.executors import default_workers
+    from simulation.experiments.sweep import pending_tasks
+
     if scheduler is not None and executor is not ExecutorChoice.dask:
         raise bad_input("--scheduler joins a Dask cluster; add --executor dask")
     try:
@@ -95,6 +99,9 @@ def sweep(
 def _print_dry_run(
     store, prepared, todo, slots: int, executor: ExecutorChoice, batch_size: int | None
 ) -> None:
+    from simulation.experiments.estimate import estimate_run_time
+    from simulation.experiments.sweep import batch_size_for
+
     spec, plan = prepared.spec, prepared.plan
     out = fmt.stdout()
     out.print(
@@ -127,6 +134,8 @@ def _run_with_progress(
     batch_size: int | None,
     quiet: bool,
 ) -> SweepSummary:
+    from simulation.experiments import run_experiment
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

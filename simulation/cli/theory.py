@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -15,12 +15,12 @@ from rich.table import Table
 from simulation.cli import format as fmt
 from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store
 from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, require_experiment
-from simulation.experiments import ExperimentError, SweepProgress, prepare_experiment
-from simulation.experiments.sweep import ProgressCallback
 from simulation.scenario import ScenarioError
 from simulation.storage.ledger import experiment_status
-from simulation.theory import claim_setup, run_claim_test
-from simulation.theory.challenge import challenge_spec, run_challenge
+
+if TYPE_CHECKING:
+    from simulation.experiments import SweepProgress
+    from simulation.experiments.sweep import ProgressCallback
 
 CLAIM_NOT_HELD = 1
 _STYLE = {"HOLDS": "green", "FAILS": "red", "INCONCLUSIVE": "yellow"}
@@ -64,6 +64,8 @@ def test_command(
 
     Exit code 0 only when every claim holds (1 otherwise, 2 for bad input).
     """
+    from simulation.theory import claim_setup, run_claim_test
+
     try:
         setup = claim_setup(scenario)
     except ScenarioError as exc:
@@ -134,6 +136,10 @@ def challenge_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Sample the assumption space and report where each claim holds and where it breaks."""
+    from simulation.experiments import prepare_experiment
+    from simulation.theory import claim_setup
+    from simulation.theory.challenge import challenge_spec, run_challenge
+
     try:
         setup = claim_setup(scenario)
         # Planned here too, so a bad range or design exits 2 before anything runs.
@@ -141,7 +147,7 @@ def challenge_command(
             challenge_spec(setup, samples, replications, seed, sensitivity.value if sensitivity else None),
             setup.inputs,
         )
-    except (ScenarioError, ExperimentError) as exc:
+    except ScenarioError as exc:  # experiment errors are scenario errors too
         raise bad_input(str(exc)) from None
     open_store(db).close()
     kind = sensitivity.value if sensitivity else None
