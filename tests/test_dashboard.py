@@ -4,6 +4,7 @@ the command, and the page itself driven in a real headless browser."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import stat
@@ -16,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
-from simulation.dashboard import assets, figures
-from simulation.dashboard.session import TrainingSession, charts_named_in, find_scenario
+from simulation.dashboard import assets, charts, figures, server
+from simulation.dashboard.session import CORE_CHARTS, TrainingSession, charts_named_in, find_scenario
 from simulation.model import CriminalMarketModel
 from simulation.scenario import load_scenario
 from tests.conftest import ROOT, SMALL_WORLD
@@ -170,8 +171,6 @@ def test_charts_start_with_what_the_scenario_says_to_watch():
     available = {"violence", "ocg_revenue", "ocg_members", "new_victims", "arrests", "illicit_price"}
     text = "WHAT IT SHOWS: arrests everywhere. WHAT TO WATCH: illicit_price climbs; violence too."
     assert charts_named_in(text, available) == ["illicit_price", "violence", "ocg_revenue", "ocg_members"]
-    balloon = TrainingSession("balloon_effect", scenarios_dir=str(ROOT / "scenarios"))
-    assert balloon.default_charts()[:2] == ["activity_target", "activity_buffer"]
 
 
 def test_the_menu_offers_only_scenarios_that_load(tmp_path):
@@ -202,13 +201,60 @@ def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
     run(session, 2)
     session.set_lever("pursue", "interdiction", on=True)
     run(session, 3)
-    fig = figures.charts_figure(session, ["illicit_price", "seizures_value", "violence"])
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == 3
-    lines = visible[1].get_lines()
-    assert [line.get_label() for line in lines[:2]] == ["comparison", "live"]
-    assert len(lines[1].get_xdata()) == 5
-    assert any(list(line.get_xdata()) == [2.5, 2.5] for line in lines[2:])  # month 3 acts
+    spec = charts.charts_spec(session, ["illicit_price", "seizures_value", "violence"])
+    assert [c["title"]["text"] for c in spec["concat"]] == [
+        "illicit_price (k/unit)",
+        "seizures_value (k/month)",
+        "violence (incidents/month)",
+    ]
+    seizures = spec["concat"][1]["layer"]
+    rows = seizures[0]["data"]["values"]
+    live = [r["value"] for r in rows if r["run"] == charts.LIVE]
+    ghost = [r["value"] for r in rows if r["run"] == charts.GHOST]
+    assert len(live) == len(ghost) == 5
+    assert live[:2] == ghost[:2] and live[-1] > ghost[-1]  # interdiction seizes from month 3 on
+    assert seizures[1]["data"]["values"] == [{"month": 2.5}]  # the change acts from month 3
+    json.dumps(spec)  # plain data, ready to send to the page
+
+
+def test_charts_always_offer_the_core_outcomes_after_what_to_watch():
+    balloon = TrainingSession("balloon_effect", scenarios_dir=str(ROOT / "scenarios"))
+    shown = balloon.default_charts()
+    assert shown[:2] == ["activity_target", "activity_buffer"]
+    assert set(CORE_CHARTS) <= set(shown) and len(shown) == len(set(shown))
+    assert CORE_CHARTS == ("violence", "ocg_revenue", "ocg_members", "illicit_price", "new_victims")
+
+
+def test_map_layers_territories_border_and_zones():
+    session = TrainingSession(spec=small_spec())
+    run(session, 2)
+    assert list(figures.MAP_LAYERS)[:5] == ["control", "activity", "violence", "enforcement", "victimisation"]
+    picture = figures.MapPicture(session, "control")
+    fig = picture.draw()
+    image = fig.axes[0].get_images()[0]
+    groups = sorted(set(np.unique(session.layer("control"))) - {-1})
+    colours = {tuple(image.cmap(image.norm(g))) for g in groups}
+    assert len(groups) > 1 and len(colours) == len(groups)  # a colour per group
+    assert tuple(image.cmap(image.norm(-1))[:3]) != tuple(image.cmap(image.norm(groups[0]))[:3])
+    border, zone_lines, _ = fig.axes[0].collections
+    jurisdiction = session.layer("jurisdiction")
+    assert len(border.get_segments()) == np.count_nonzero(
+        jurisdiction[1:] != jurisdiction[:-1]
+    ) + np.count_nonzero(jurisdiction[:, 1:] != jurisdiction[:, :-1])
+    assert len(zone_lines.get_segments()) == 24  # west: x 0..11, all rows: its east edge
+    assert [t.get_text() for t in fig.axes[0].texts] == ["west"]
+    assert picture.png().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="unknown map layer"):
+        figures.MapPicture(session, "weather")
+
+
+def test_edges_are_the_cell_sides_between_inside_and_outside():
+    mask = np.zeros((4, 4), dtype=bool)
+    mask[1:3, 1:3] = True
+    segments = figures.edges(mask)
+    assert len(segments) == 8  # a 2x2 block has 8 unit sides
+    assert {tuple(map(tuple, s)) for s in segments} >= {((0.5, 0.5), (0.5, 1.5)), ((0.5, 2.5), (1.5, 2.5))}
+    assert len(figures.edges(np.ones((4, 4), dtype=bool))) == 0
 
 
 # ------------------------------------------------------------------- offline front-end files
@@ -274,13 +320,31 @@ def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
     assert result.exit_code == 2 and "no scenario files" in result.output
 
 
+def test_the_page_is_served_on_loopback_unless_another_host_is_asked_for(tmp_path):
+    command = server.command(8800)
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    command = server.command(8800, host="0.0.0.0")
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+    assert server.url(8800) == "http://127.0.0.1:8800/" == server.url(8800, "0.0.0.0")
+    assert server.url(8800, "::1") == "http://[::1]:8800/"
+    assert server.is_loopback("127.0.0.1") and server.is_loopback("::1") and server.is_loopback("localhost")
+    assert not server.is_loopback("0.0.0.0") and not server.is_loopback("192.0.2.7")
+    env = server.environment(tmp_path, None, 1)
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(assets.cache_dir())
+    runner = CliRunner()
+    folder = str(ROOT / "scenarios")
+    quiet = runner.invoke(app, ["dashboard", "no_such_demo", "--scenarios", folder])
+    assert "exposes" not in quiet.output
+    loud = runner.invoke(app, ["dashboard", "no_such_demo", "--scenarios", folder, "--host", "0.0.0.0"])
+    assert loud.exit_code == 2 and "warning: serving on 0.0.0.0 exposes the dashboard" in loud.output
+
+
 # ------------------------------------------------------------------ the page, in a real browser
 BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
-    "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
@@ -345,6 +409,20 @@ def dashboard_url(tmp_path_factory, chromium):
             server.stop(process)
 
 
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _gap(page, indicator: str) -> tuple[float, float, float]:
+    """(live, ghost, mean gap since the lines parted) of one indicator, as the gap table shows it."""
+    from playwright.sync_api import expect
+
+    row = page.locator(".ocsim-gaps tr", has_text=f"{indicator} (")
+    expect(row).to_have_count(1, timeout=20_000)
+    cells = row.locator("td").all_inner_texts()
+    live, ghost, _, mean_gap = (float(c.replace(",", "")) for c in cells[1:5])
+    return live, ghost, mean_gap
+
+
 def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, chromium):
     from playwright.sync_api import expect, sync_playwright
 
@@ -354,20 +432,37 @@ def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, 
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+            page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+            page.on("response", lambda r: failed.append(f"{r.url} ({r.status})") if r.status >= 400 else None)
             page.goto(dashboard_url)
             month = page.locator(".ocsim-month")
-            expect(month).to_have_text("Month 0 of 30", timeout=60_000)
+            expect(month).to_have_text("Month 0 of 30", timeout=60_000)  # the page loaded, not blank
+            assert "solara is not defined" not in page.content()
+            expect(page.get_by_text("ocsim — trainers' dashboard")).to_be_visible()  # SolaraViz's app bar
             expect(page.locator(".ocsim-scenario")).to_contain_text("WHAT TO WATCH:")
-            expect(page.locator(".ocsim-map-image img, img.ocsim-map-image")).to_have_count(1)
 
+            map_image = page.locator(".ocsim-map img")
+            expect(map_image).to_have_count(1)
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.ocsim-map img'); "
+                "return i && i.complete && i.naturalWidth > 300; }",
+                timeout=20_000,
+            )
+            page.wait_for_function(  # the live charts drawn by Vega-Lite in the page
+                "() => document.querySelectorAll('.ocsim-chart-area svg path').length > 10", timeout=30_000
+            )
+
+            first_map = map_image.get_attribute("src")
             step = page.get_by_role("button", name="Step")
             for done in (1, 2):
                 step.click()
                 expect(month).to_have_text(f"Month {done} of 30", timeout=20_000)
+            expect(map_image).not_to_have_attribute("src", first_map, timeout=20_000)  # a new picture
+            live, ghost, _ = _gap(page, "seizures_value")
+            assert live == ghost  # nothing changed yet: the live line is the ghost line
 
             page.get_by_text("PURSUE —").click()
-            page.locator(".ocsim-lever-interdiction input[type=checkbox]").click()
+            page.locator(".ocsim-lever-interdiction label", has_text="interdiction").click()
             change = page.locator(".ocsim-change")
             expect(change).to_have_text("month 3: PURSUE interdiction: on", timeout=20_000)
             expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on from month 3")
@@ -376,22 +471,30 @@ def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, 
             expect(month).to_have_text("Month 8 of 30", timeout=60_000)
             page.get_by_role("button", name="❚❚").click()
             expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
-            shown = int(month.inner_text().split()[1])
-            assert shown >= 8
+            assert int(month.inner_text().split()[1]) >= 8
             expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on since month 3")
 
-            gaps = page.locator(".ocsim-gaps tr", has_text="seizures_value")
-            expect(gaps).to_have_count(1)
-            live, ghost = (float(c.replace(",", "")) for c in gaps.locator("td").all_inner_texts()[1:3])
-            assert live > ghost, "interdiction should seize more than the ghost run without it"
+            expect(page.locator(".ocsim-gaps")).to_contain_text("mean gap since month 3", timeout=20_000)
+            live, ghost, mean_gap = _gap(page, "seizures_value")
+            assert live > ghost and mean_gap > 0, "interdiction should seize more than the ghost run"
+            live_price, ghost_price, _ = _gap(page, "illicit_price")
+            assert live_price != ghost_price, "the live price chart should have left its ghost"
 
-            page.locator(".ocsim-settings .v-select", has_text="scenario").first.locator(".v-field").click()
-            page.get_by_role("option", name="small_other").click()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+
+            page.locator(".v-select", has_text="scenario").first.click()
+            page.locator(".v-menu__content .v-list-item", has_text="small_other").click()
             page.get_by_role("button", name="Reset").click()
             expect(page.locator(".ocsim-scenario")).to_contain_text("small_other", timeout=30_000)
             expect(month).to_have_text("Month 0 of 30")
             expect(change).to_have_count(0)
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard-failure.png"), full_page=True)
+            raise
         finally:
             browser.close()
     assert not errors, f"errors in the page: {errors}"
     assert not failed, f"requests that failed (offline front-end files missing?): {failed}"
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
