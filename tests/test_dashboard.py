@@ -320,6 +320,32 @@ def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
     assert result.exit_code == 2 and "no scenario files" in result.output
 
 
+def test_the_page_is_mesas_solaraviz_with_its_panels_and_the_lever_panel(tmp_path):
+    import ipyvuetify as v
+    import solara
+    from solara.widgets import GridLayout
+
+    from simulation.dashboard import app as page
+
+    (tmp_path / "demo.yaml").write_text("name: demo\nsteps: 24\n")
+    session = TrainingSession(spec=small_spec())
+    layout = solara.AppLayout(children=[page.Dashboard(session, tmp_path, "demo", 1)])  # as `solara run` does
+    _, rc = solara.render(layout, handle_error=False)
+    try:
+        grid = rc.find(GridLayout).widget  # SolaraViz's draggable panel grid
+        assert [cell["i"] for cell in grid.grid_layout] == [0, 1, 2] and len(grid.items) == 3
+        assert grid.grid_layout[1]["h"] > 20  # the charts' panel is taller than Mesa's default cell
+        rc.find(v.Html, children=["Month 0 of 24"]).assert_single()
+        rc.find(v.Btn, children=["Step"]).widget.click()  # Mesa's ModelController steps the session
+        assert session.month == 1
+        rc.find(v.Html, children=["Month 1 of 24"]).assert_single()
+        headers = [w.children[0] for w in rc.find(v.ExpansionPanelHeader).widgets]
+        assert [h.split(" ")[0] for h in headers] == ["PREVENT", "PURSUE", "PROTECT", "PROMOTE"]
+        assert not rc.find(v.Switch)  # levers are drawn only in an open group
+    finally:
+        rc.close()
+
+
 def test_the_page_is_served_on_loopback_unless_another_host_is_asked_for(tmp_path):
     command = server.command(8800)
     assert command[command.index("--host") + 1] == "127.0.0.1"
