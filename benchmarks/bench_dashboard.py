@@ -69,8 +69,19 @@ def in_process(steps: int, repeats: int) -> list[float]:
     return rates
 
 
-def in_browser(seconds: float, chromium: str) -> tuple[float, int, int]:
-    """(steps per second, first month, last month) of the page playing in headless Chromium."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``), 0.0 where unavailable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def in_browser(seconds: float, chromium: str) -> tuple[float, int, int, float]:
+    """(steps per second, first month, last month, server CPU seconds per month) of the page
+    playing in headless Chromium. The CPU figure hardly depends on what else loads the machine:
+    its inverse is the rate the server could keep up with a core to itself."""
     from playwright.sync_api import expect, sync_playwright
 
     from simulation.dashboard import server
@@ -93,14 +104,16 @@ def in_browser(seconds: float, chromium: str) -> tuple[float, int, int]:
                     expect(month).not_to_have_text("Month 0 of 120", timeout=30_000)
                     page.wait_for_timeout(2_000)
                     first, start = int(month.inner_text().split()[1]), time.perf_counter()
+                    cpu_start = cpu_seconds(process.pid)
                     page.wait_for_timeout(seconds * 1000)
                     last, end = int(month.inner_text().split()[1]), time.perf_counter()
+                    cpu = cpu_seconds(process.pid) - cpu_start
                     page.get_by_role("button", name="❚❚").click()
                 finally:
                     browser.close()
         finally:
             server.stop(process)
-    return (last - first) / (end - start), first, last
+    return (last - first) / (end - start), first, last, cpu / max(last - first, 1)
 
 
 def verdict(rate: float) -> str:
@@ -132,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(chromium).exists():
         print(f"2. in the browser: skipped (no Chromium at {chromium})")
         return 0 if median >= BUDGET else 1
-    rate, first, last = in_browser(args.seconds, chromium)
+    rate, first, last, cpu = in_browser(args.seconds, chromium)
     print(
         f"2. in headless Chromium, playing:  {rate:5.1f} steps/s  "
         f"(months {first} -> {last} in {args.seconds:g} s)  {verdict(rate)}"
     )
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    capacity = 1 / cpu if cpu else float("nan")
+    print(f"   server CPU per month: {cpu * 1000:.0f} ms (at most {capacity:.1f} months/s); load {load}")
     return 0 if median >= BUDGET and rate >= BUDGET else 1
 
 
