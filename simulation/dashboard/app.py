@@ -110,9 +110,17 @@ def ChartsView(session: TrainingSession):
     """The indicators of the live run (red) against the ghost line (grey dashes)."""
     update_counter.get()
     defaults = session.default_charts()
-    chosen, set_chosen = solara.use_state(defaults)
+    # the trainer's pick holds for the scenario it was made for; another scenario starts from
+    # the charts its own description names
+    (picked_for, chosen), set_pick = solara.use_state((session.scenario_name(), defaults))
+    if picked_for != session.scenario_name():
+        chosen = defaults
     known = session.indicators()
     shown = ([c for c in chosen if c in known] or defaults)[:MOST_CHARTS]
+
+    def set_chosen(names: list[str]) -> None:
+        set_pick((session.scenario_name(), list(names)))
+
     spec = solara.use_memo(
         lambda: charts.charts_spec(session, shown),
         [id(session), session.month, len(session.changes), tuple(shown)],
