@@ -192,8 +192,12 @@ def test_the_difference_map_is_blank_until_a_change_acts_then_shows_where():
     assert session.lever_area() is not None and session.lever_area()[:12].all()
     for layer in ("activity", "control", "violence"):
         for view in figures.VIEWS:
-            fig = figures.map_figure(session, layer, view)
-            assert f"month {session.month}" in fig.axes[0].get_title()
+            picture = figures.map_picture(session, layer, view)
+            assert picture.title.endswith(f"{figures.VIEWS[view]}, month {session.month}")
+    difference = figures.map_picture(session, "enforcement", "difference").pixels.astype(int)
+    redder = difference[:, :, 0] - difference[:, :, 2]  # red: more police effort in the live run
+    west, east = 12 * figures.CELL, difference.shape[1] - figures.SCALE_WIDTH
+    assert redder[:, :west].max() > 100 and redder[:, west + 3 : east].max() < redder[:, :west].max()
 
 
 def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
@@ -229,23 +233,38 @@ def test_map_layers_territories_border_and_zones():
     session = TrainingSession(spec=small_spec())
     run(session, 2)
     assert list(figures.MAP_LAYERS)[:5] == ["control", "activity", "violence", "enforcement", "victimisation"]
-    picture = figures.MapPicture(session, "control")
-    fig = picture.draw()
-    image = fig.axes[0].get_images()[0]
-    groups = sorted(set(np.unique(session.layer("control"))) - {-1})
-    colours = {tuple(image.cmap(image.norm(g))) for g in groups}
-    assert len(groups) > 1 and len(colours) == len(groups)  # a colour per group
-    assert tuple(image.cmap(image.norm(-1))[:3]) != tuple(image.cmap(image.norm(groups[0]))[:3])
-    border, zone_lines, _ = fig.axes[0].collections
+    picture = figures.map_picture(session, "control")
+    assert picture.scale is None and picture.zones == ("west",)
+    control = session.layer("control")
+    rows, columns = control.shape[1] * figures.CELL, control.shape[0] * figures.CELL
+    assert picture.pixels.shape == (rows, columns, 4)  # territories: no colour scale
+    centres = picture.pixels[
+        rows - (np.arange(control.shape[1]) * figures.CELL + figures.CELL // 2)[None, :] - 1,
+        (np.arange(control.shape[0]) * figures.CELL + figures.CELL // 2)[:, None],
+    ]  # [x, y] -> the colour at each cell's centre
+    centres, control = centres[:, :-2], control[:, :-2]  # the top two rows carry the zone's name
+    groups = sorted(set(np.unique(control)) - {-1})
+    colour_of = {g: {tuple(c) for c in centres[control == g]} for g in [-1, *groups]}
+    assert len(groups) > 1 and all(len(c) == 1 for c in colour_of.values())  # one colour per group
+    assert len({next(iter(c)) for c in colour_of.values()}) == len(groups) + 1  # all distinct
+    border = np.array(figures._rgba(figures.to_rgba(figures.BORDER_COLOUR)))
+    zone = np.array(figures._rgba(figures.to_rgba(figures.ZONE_COLOUR)))
     jurisdiction = session.layer("jurisdiction")
-    assert len(border.get_segments()) == np.count_nonzero(
-        jurisdiction[1:] != jurisdiction[:-1]
-    ) + np.count_nonzero(jurisdiction[:, 1:] != jurisdiction[:, :-1])
-    assert len(zone_lines.get_segments()) == 24  # west: x 0..11, all rows: its east edge
-    assert [t.get_text() for t in fig.axes[0].texts] == ["west"]
+    black = (picture.pixels == border).all(axis=2)
+    border_cells = len(figures.edges(jurisdiction >= 1))
+    assert black.sum() >= border_cells * figures.CELL * 2  # 3 px wide, less where a zone crosses it
+    vertical = [
+        (a[0], a[1] + 0.5) for a, b in figures.edges(jurisdiction >= 1) if a[0] == b[0] and a[0] != 11.5
+    ]
+    for x, y in vertical:  # between cells x - 0.5 and x + 0.5 of row y (away from the zone's edge)
+        assert black[rows - round(y) * figures.CELL - figures.CELL // 2 - 1, round((x + 0.5) * figures.CELL)]
+    assert (picture.pixels[rows // 2 + 4, 12 * figures.CELL] == zone).all()  # west ends at x = 12
     assert picture.png().startswith(b"\x89PNG")
+    activity = figures.map_picture(session, "activity")
+    assert activity.scale == (0.0, float(session.layer("activity").max()))
+    assert activity.pixels.shape[1] == columns + figures.SCALE_WIDTH
     with pytest.raises(ValueError, match="unknown map layer"):
-        figures.MapPicture(session, "weather")
+        figures.map_picture(session, "weather")
 
 
 def test_edges_are_the_cell_sides_between_inside_and_outside():
@@ -471,7 +490,7 @@ def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, 
             expect(map_image).to_have_count(1)
             page.wait_for_function(
                 "() => { const i = document.querySelector('.ocsim-map img'); "
-                "return i && i.complete && i.naturalWidth > 300; }",
+                "return i && i.complete && i.naturalWidth >= 24 * 9; }",
                 timeout=20_000,
             )
             page.wait_for_function(  # the live charts drawn by Vega-Lite in the page
@@ -493,8 +512,13 @@ def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, 
             expect(change).to_have_text("month 3: PURSUE interdiction: on", timeout=20_000)
             expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on from month 3")
 
+            page.get_by_role("slider").first.focus()  # Mesa's Play Interval: slowest, so pause lands
+            page.keyboard.press("End")
             page.get_by_role("button", name="▶").click()  # play: the grid runs live
-            expect(month).to_have_text("Month 8 of 30", timeout=60_000)
+            page.wait_for_function(
+                "() => parseInt(document.querySelector('.ocsim-month').innerText.split(' ')[1]) >= 8",
+                timeout=60_000,
+            )
             page.get_by_role("button", name="❚❚").click()
             expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
             assert int(month.inner_text().split()[1]) >= 8

@@ -37,9 +37,9 @@ MOST_CHARTS = 8
 PLAY_INTERVAL = 20
 """Milliseconds between months when playing (Mesa's "Play Interval" slider raises it)."""
 PANEL_LAYOUT: list[dict] = [
-    {"i": 0, "x": 0, "y": 0, "w": 5, "h": 13, "moved": False},  # map
+    {"i": 0, "x": 0, "y": 0, "w": 5, "h": 16, "moved": False},  # map
     {"i": 1, "x": 5, "y": 0, "w": 7, "h": 31, "moved": False},  # live charts and the gap table
-    {"i": 2, "x": 0, "y": 13, "w": 5, "h": 18, "moved": False},  # scenario: what to watch, month
+    {"i": 2, "x": 0, "y": 16, "w": 5, "h": 16, "moved": False},  # scenario: what to watch, month
 ]
 """Where the panels start (12 columns; a row is 30 px plus a 10 px gap); trainers can rearrange."""
 
@@ -91,13 +91,18 @@ def MapView(session: TrainingSession):
     update_counter.get()
     layer, set_layer = solara.use_state("control")
     view, set_view = solara.use_state("live")
-    picture = solara.use_memo(lambda: figures.MapPicture(session, layer, view), [id(session), layer, view])
-    image = solara.use_memo(picture.png, [picture, session.month, len(session.changes)])
+    picture = solara.use_memo(
+        lambda: figures.map_picture(session, layer, view),
+        [id(session), session.month, len(session.changes), layer, view],
+    )
+    image = solara.use_memo(picture.png, [picture])
     with solara.Card(margin=0, classes=["ocsim-map"]):
         with solara.Row(gap="8px"):
             solara.Select("map layer", values=list(figures.MAP_LAYERS), value=layer, on_value=set_layer)
             solara.ToggleButtonsSingle(value=view, values=list(figures.VIEWS), on_value=set_view)
-        solara.Image(image, classes=["ocsim-map-image"])
+        solara.Text(picture.title, classes=["ocsim-map-title"], style={"font-weight": "bold"})
+        solara.Style(".ocsim-map-image { image-rendering: pixelated; }")  # sharp cells when scaled
+        solara.Image(image, width="100%", classes=["ocsim-map-image"])
         solara.Text(
             "black: jurisdiction border · teal: the scenario's zones · cyan dashes: where a "
             "targeted lever acted last month",
