@@ -212,7 +212,8 @@ def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
         "violence (incidents/month)",
     ]
     seizures = spec["concat"][1]["layer"]
-    rows = seizures[0]["data"]["values"]
+    assert seizures[0]["data"]["values"] == charts.as_csv(charts.chart_data(session, "seizures_value"))
+    rows = charts.chart_data(session, "seizures_value")
     live = [r["value"] for r in rows if r["run"] == charts.LIVE]
     ghost = [r["value"] for r in rows if r["run"] == charts.GHOST]
     assert len(live) == len(ghost) == 5

@@ -21,7 +21,7 @@ CHANGE_COLOUR = "#2c3e50"
 VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 """Only read by vega-embed for the version number; nothing is fetched from it."""
 LIVE = "live"
-GHOST = "ghost (without your changes)"
+GHOST = "ghost"
 
 
 def _values(months: np.ndarray, values: np.ndarray, run: str) -> list[dict[str, Any]]:
@@ -38,12 +38,22 @@ def chart_data(session: TrainingSession, indicator: str) -> list[dict[str, Any]]
     return _values(months, ghost, GHOST) + _values(months, live, LIVE)
 
 
+def as_csv(rows: list[dict[str, Any]]) -> str:
+    """The rows as CSV text, the form the spec carries them in: one string per chart instead of
+    hundreds of small mappings, which Solara's renderer would otherwise walk value by value every
+    month (it looks for components inside every property it is given)."""
+    return "month,value,run\n" + "".join(f"{r['month']},{r['value']!r},{r['run']}\n" for r in rows)
+
+
 def indicator_chart(session: TrainingSession, indicator: str, width: int = 250, height: int = 120) -> dict:
     """One chart: the ghost line (grey, dashed) under the live line (red), a dotted rule where
     each of the trainer's changes began to act."""
     colour = {"domain": [LIVE, GHOST], "range": [LIVE_COLOUR, GHOST_COLOUR]}
     lines = {
-        "data": {"values": chart_data(session, indicator)},
+        "data": {
+            "values": as_csv(chart_data(session, indicator)),
+            "format": {"type": "csv", "parse": {"month": "number", "value": "number"}},
+        },
         "mark": {"type": "line", "strokeWidth": 1.8, "clip": True},
         "encoding": {
             "x": {
