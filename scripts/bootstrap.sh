@@ -18,9 +18,22 @@ pick_python() {
   return 1
 }
 
+cache_assets() {
+  # Cheap when the cache is complete (it only checks the files), so it runs every time: a wiped
+  # cache is refilled even when the environment itself is up to date.
+  if command -v npm >/dev/null 2>&1; then
+    .venv/bin/python -m simulation.dashboard.assets >/dev/null ||
+      echo "warning: the dashboard's front-end files could not be cached (see above)" >&2
+  else
+    echo "warning: npm not found; the dashboard's front-end files are not cached" \
+         "(ocsim dashboard fetches them with npm when it starts)" >&2
+  fi
+}
+
 stamp=.venv/.ocsim-installed
 want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+  cache_assets
   exit 0
 fi
 python=$(pick_python)
@@ -28,11 +41,5 @@ echo "setting up .venv with $($python --version)" >&2
 "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[dev]"
-if command -v npm >/dev/null 2>&1; then
-  .venv/bin/python -m simulation.dashboard.assets ||
-    echo "warning: the dashboard's front-end files could not be cached (see above)" >&2
-else
-  echo "warning: npm not found; the dashboard's front-end files are not cached" \
-       "(ocsim dashboard fetches them with npm when it starts)" >&2
-fi
+cache_assets
 echo "$want" > "$stamp"

@@ -4,6 +4,7 @@ the command, and the page itself driven in a real headless browser."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import stat
@@ -16,8 +17,8 @@ import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
-from simulation.dashboard import assets, figures
-from simulation.dashboard.session import TrainingSession, charts_named_in, find_scenario
+from simulation.dashboard import assets, charts, figures, server
+from simulation.dashboard.session import CORE_CHARTS, TrainingSession, charts_named_in, find_scenario
 from simulation.model import CriminalMarketModel
 from simulation.scenario import load_scenario
 from tests.conftest import ROOT, SMALL_WORLD
@@ -170,8 +171,6 @@ def test_charts_start_with_what_the_scenario_says_to_watch():
     available = {"violence", "ocg_revenue", "ocg_members", "new_victims", "arrests", "illicit_price"}
     text = "WHAT IT SHOWS: arrests everywhere. WHAT TO WATCH: illicit_price climbs; violence too."
     assert charts_named_in(text, available) == ["illicit_price", "violence", "ocg_revenue", "ocg_members"]
-    balloon = TrainingSession("balloon_effect", scenarios_dir=str(ROOT / "scenarios"))
-    assert balloon.default_charts()[:2] == ["activity_target", "activity_buffer"]
 
 
 def test_the_menu_offers_only_scenarios_that_load(tmp_path):
@@ -193,8 +192,12 @@ def test_the_difference_map_is_blank_until_a_change_acts_then_shows_where():
     assert session.lever_area() is not None and session.lever_area()[:12].all()
     for layer in ("activity", "control", "violence"):
         for view in figures.VIEWS:
-            fig = figures.map_figure(session, layer, view)
-            assert f"month {session.month}" in fig.axes[0].get_title()
+            picture = figures.map_picture(session, layer, view)
+            assert picture.title.endswith(f"{figures.VIEWS[view]}, month {session.month}")
+    difference = figures.map_picture(session, "enforcement", "difference").pixels.astype(int)
+    redder = difference[:, :, 0] - difference[:, :, 2]  # red: more police effort in the live run
+    west, east = 12 * figures.CELL, difference.shape[1] - figures.SCALE_WIDTH
+    assert redder[:, :west].max() > 100 and redder[:, west + 3 : east].max() < redder[:, :west].max()
 
 
 def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
@@ -202,13 +205,76 @@ def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
     run(session, 2)
     session.set_lever("pursue", "interdiction", on=True)
     run(session, 3)
-    fig = figures.charts_figure(session, ["illicit_price", "seizures_value", "violence"])
-    visible = [ax for ax in fig.axes if ax.get_visible()]
-    assert len(visible) == 3
-    lines = visible[1].get_lines()
-    assert [line.get_label() for line in lines[:2]] == ["comparison", "live"]
-    assert len(lines[1].get_xdata()) == 5
-    assert any(list(line.get_xdata()) == [2.5, 2.5] for line in lines[2:])  # month 3 acts
+    spec = charts.charts_spec(session, ["illicit_price", "seizures_value", "violence"])
+    assert [c["title"]["text"] for c in spec["concat"]] == [
+        "illicit_price (k/unit)",
+        "seizures_value (k/month)",
+        "violence (incidents/month)",
+    ]
+    seizures = spec["concat"][1]["layer"]
+    assert seizures[0]["data"]["values"] == charts.as_csv(charts.chart_data(session, "seizures_value"))
+    rows = charts.chart_data(session, "seizures_value")
+    live = [r["value"] for r in rows if r["run"] == charts.LIVE]
+    ghost = [r["value"] for r in rows if r["run"] == charts.GHOST]
+    assert len(live) == len(ghost) == 5
+    assert live[:2] == ghost[:2] and live[-1] > ghost[-1]  # interdiction seizes from month 3 on
+    assert seizures[1]["data"]["values"] == [{"month": 2.5}]  # the change acts from month 3
+    json.dumps(spec)  # plain data, ready to send to the page
+
+
+def test_charts_always_offer_the_core_outcomes_after_what_to_watch():
+    balloon = TrainingSession("balloon_effect", scenarios_dir=str(ROOT / "scenarios"))
+    shown = balloon.default_charts()
+    assert shown[:2] == ["activity_target", "activity_buffer"]
+    assert set(CORE_CHARTS) <= set(shown) and len(shown) == len(set(shown))
+    assert CORE_CHARTS == ("violence", "ocg_revenue", "ocg_members", "illicit_price", "new_victims")
+
+
+def test_map_layers_territories_border_and_zones():
+    session = TrainingSession(spec=small_spec())
+    run(session, 2)
+    assert list(figures.MAP_LAYERS)[:5] == ["control", "activity", "violence", "enforcement", "victimisation"]
+    picture = figures.map_picture(session, "control")
+    assert picture.scale is None and picture.zones == ("west",)
+    control = session.layer("control")
+    rows, columns = control.shape[1] * figures.CELL, control.shape[0] * figures.CELL
+    assert picture.pixels.shape == (rows, columns, 4)  # territories: no colour scale
+    centres = picture.pixels[
+        rows - (np.arange(control.shape[1]) * figures.CELL + figures.CELL // 2)[None, :] - 1,
+        (np.arange(control.shape[0]) * figures.CELL + figures.CELL // 2)[:, None],
+    ]  # [x, y] -> the colour at each cell's centre
+    centres, control = centres[:, :-2], control[:, :-2]  # the top two rows carry the zone's name
+    groups = sorted(set(np.unique(control)) - {-1})
+    colour_of = {g: {tuple(c) for c in centres[control == g]} for g in [-1, *groups]}
+    assert len(groups) > 1 and all(len(c) == 1 for c in colour_of.values())  # one colour per group
+    assert len({next(iter(c)) for c in colour_of.values()}) == len(groups) + 1  # all distinct
+    border = np.array(figures._rgba(figures.to_rgba(figures.BORDER_COLOUR)))
+    zone = np.array(figures._rgba(figures.to_rgba(figures.ZONE_COLOUR)))
+    jurisdiction = session.layer("jurisdiction")
+    black = (picture.pixels == border).all(axis=2)
+    border_cells = len(figures.edges(jurisdiction >= 1))
+    assert black.sum() >= border_cells * figures.CELL * 2  # 3 px wide, less where a zone crosses it
+    vertical = [
+        (a[0], a[1] + 0.5) for a, b in figures.edges(jurisdiction >= 1) if a[0] == b[0] and a[0] != 11.5
+    ]
+    for x, y in vertical:  # between cells x - 0.5 and x + 0.5 of row y (away from the zone's edge)
+        assert black[rows - round(y) * figures.CELL - figures.CELL // 2 - 1, round((x + 0.5) * figures.CELL)]
+    assert (picture.pixels[rows // 2 + 4, 12 * figures.CELL] == zone).all()  # west ends at x = 12
+    assert picture.png().startswith(b"\x89PNG")
+    activity = figures.map_picture(session, "activity")
+    assert activity.scale == (0.0, float(session.layer("activity").max()))
+    assert activity.pixels.shape[1] == columns + figures.SCALE_WIDTH
+    with pytest.raises(ValueError, match="unknown map layer"):
+        figures.map_picture(session, "weather")
+
+
+def test_edges_are_the_cell_sides_between_inside_and_outside():
+    mask = np.zeros((4, 4), dtype=bool)
+    mask[1:3, 1:3] = True
+    segments = figures.edges(mask)
+    assert len(segments) == 8  # a 2x2 block has 8 unit sides
+    assert {tuple(map(tuple, s)) for s in segments} >= {((0.5, 0.5), (0.5, 1.5)), ((0.5, 2.5), (1.5, 2.5))}
+    assert len(figures.edges(np.ones((4, 4), dtype=bool))) == 0
 
 
 # ------------------------------------------------------------------- offline front-end files
@@ -274,13 +340,57 @@ def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
     assert result.exit_code == 2 and "no scenario files" in result.output
 
 
+def test_the_page_is_mesas_solaraviz_with_its_panels_and_the_lever_panel(tmp_path):
+    import ipyvuetify as v
+    import solara
+    from solara.widgets import GridLayout
+
+    from simulation.dashboard import app as page
+
+    (tmp_path / "demo.yaml").write_text("name: demo\nsteps: 24\n")
+    session = TrainingSession(spec=small_spec())
+    layout = solara.AppLayout(children=[page.Dashboard(session, tmp_path, "demo", 1)])  # as `solara run` does
+    _, rc = solara.render(layout, handle_error=False)
+    try:
+        grid = rc.find(GridLayout).widget  # SolaraViz's draggable panel grid
+        assert [cell["i"] for cell in grid.grid_layout] == [0, 1, 2] and len(grid.items) == 3
+        assert grid.grid_layout[1]["h"] > 20  # the charts' panel is taller than Mesa's default cell
+        rc.find(v.Html, children=["Month 0 of 24"]).assert_single()
+        rc.find(v.Btn, children=["Step"]).widget.click()  # Mesa's ModelController steps the session
+        assert session.month == 1
+        rc.find(v.Html, children=["Month 1 of 24"]).assert_single()
+        headers = [w.children[0] for w in rc.find(v.ExpansionPanelHeader).widgets]
+        assert [h.split(" ")[0] for h in headers] == ["PREVENT", "PURSUE", "PROTECT", "PROMOTE"]
+        assert not rc.find(v.Switch)  # levers are drawn only in an open group
+    finally:
+        rc.close()
+
+
+def test_the_page_is_served_on_loopback_unless_another_host_is_asked_for(tmp_path):
+    command = server.command(8800)
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    command = server.command(8800, host="0.0.0.0")
+    assert command[command.index("--host") + 1] == "0.0.0.0"
+    assert server.url(8800) == "http://127.0.0.1:8800/" == server.url(8800, "0.0.0.0")
+    assert server.url(8800, "::1") == "http://[::1]:8800/"
+    assert server.is_loopback("127.0.0.1") and server.is_loopback("::1") and server.is_loopback("localhost")
+    assert not server.is_loopback("0.0.0.0") and not server.is_loopback("192.0.2.7")
+    env = server.environment(tmp_path, None, 1)
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str(assets.cache_dir())
+    runner = CliRunner()
+    folder = str(ROOT / "scenarios")
+    quiet = runner.invoke(app, ["dashboard", "no_such_demo", "--scenarios", folder])
+    assert "exposes" not in quiet.output
+    loud = runner.invoke(app, ["dashboard", "no_such_demo", "--scenarios", folder, "--host", "0.0.0.0"])
+    assert loud.exit_code == 2 and "warning: serving on 0.0.0.0 exposes the dashboard" in loud.output
+
+
 # ------------------------------------------------------------------ the page, in a real browser
 BROWSERS = ("/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
-    "--disable-quic",
     "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
@@ -345,6 +455,20 @@ def dashboard_url(tmp_path_factory, chromium):
             server.stop(process)
 
 
+ARTIFACTS = ROOT / "tests" / "artifacts"
+
+
+def _gap(page, indicator: str) -> tuple[float, float, float]:
+    """(live, ghost, mean gap since the lines parted) of one indicator, as the gap table shows it."""
+    from playwright.sync_api import expect
+
+    row = page.locator(".ocsim-gaps tr", has_text=f"{indicator} (")
+    expect(row).to_have_count(1, timeout=20_000)
+    cells = row.locator("td").all_inner_texts()
+    live, ghost, _, mean_gap = (float(c.replace(",", "")) for c in cells[1:5])
+    return live, ghost, mean_gap
+
+
 def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, chromium):
     from playwright.sync_api import expect, sync_playwright
 
@@ -354,44 +478,74 @@ def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, 
         try:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+            page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
+            page.on("response", lambda r: failed.append(f"{r.url} ({r.status})") if r.status >= 400 else None)
             page.goto(dashboard_url)
             month = page.locator(".ocsim-month")
-            expect(month).to_have_text("Month 0 of 30", timeout=60_000)
+            expect(month).to_have_text("Month 0 of 30", timeout=60_000)  # the page loaded, not blank
+            assert "solara is not defined" not in page.content()
+            expect(page.get_by_text("ocsim — trainers' dashboard")).to_be_visible()  # SolaraViz's app bar
             expect(page.locator(".ocsim-scenario")).to_contain_text("WHAT TO WATCH:")
-            expect(page.locator(".ocsim-map-image img, img.ocsim-map-image")).to_have_count(1)
 
+            map_image = page.locator(".ocsim-map img")
+            expect(map_image).to_have_count(1)
+            page.wait_for_function(
+                "() => { const i = document.querySelector('.ocsim-map img'); "
+                "return i && i.complete && i.naturalWidth >= 24 * 9; }",
+                timeout=20_000,
+            )
+            page.wait_for_function(  # the live charts drawn by Vega-Lite in the page
+                "() => document.querySelectorAll('.ocsim-chart-area svg path').length > 10", timeout=30_000
+            )
+
+            first_map = map_image.get_attribute("src")
             step = page.get_by_role("button", name="Step")
             for done in (1, 2):
                 step.click()
                 expect(month).to_have_text(f"Month {done} of 30", timeout=20_000)
+            expect(map_image).not_to_have_attribute("src", first_map, timeout=20_000)  # a new picture
+            live, ghost, _ = _gap(page, "seizures_value")
+            assert live == ghost  # nothing changed yet: the live line is the ghost line
 
             page.get_by_text("PURSUE —").click()
-            page.locator(".ocsim-lever-interdiction input[type=checkbox]").click()
+            page.locator(".ocsim-lever-interdiction label", has_text="interdiction").click()
             change = page.locator(".ocsim-change")
             expect(change).to_have_text("month 3: PURSUE interdiction: on", timeout=20_000)
             expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on from month 3")
 
+            page.get_by_role("slider").first.focus()  # Mesa's Play Interval: slowest, so pause lands
+            page.keyboard.press("End")
             page.get_by_role("button", name="▶").click()  # play: the grid runs live
-            expect(month).to_have_text("Month 8 of 30", timeout=60_000)
+            page.wait_for_function(
+                "() => parseInt(document.querySelector('.ocsim-month').innerText.split(' ')[1]) >= 8",
+                timeout=60_000,
+            )
             page.get_by_role("button", name="❚❚").click()
             expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
-            shown = int(month.inner_text().split()[1])
-            assert shown >= 8
+            assert int(month.inner_text().split()[1]) >= 8
             expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on since month 3")
 
-            gaps = page.locator(".ocsim-gaps tr", has_text="seizures_value")
-            expect(gaps).to_have_count(1)
-            live, ghost = (float(c.replace(",", "")) for c in gaps.locator("td").all_inner_texts()[1:3])
-            assert live > ghost, "interdiction should seize more than the ghost run without it"
+            expect(page.locator(".ocsim-gaps")).to_contain_text("mean gap since month 3", timeout=20_000)
+            live, ghost, mean_gap = _gap(page, "seizures_value")
+            assert live > ghost and mean_gap > 0, "interdiction should seize more than the ghost run"
+            live_price, ghost_price, _ = _gap(page, "illicit_price")
+            assert live_price != ghost_price, "the live price chart should have left its ghost"
 
-            page.locator(".ocsim-settings .v-select", has_text="scenario").first.locator(".v-field").click()
-            page.get_by_role("option", name="small_other").click()
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+
+            page.locator(".v-select", has_text="scenario").first.click()
+            page.locator(".v-menu__content .v-list-item", has_text="small_other").click()
             page.get_by_role("button", name="Reset").click()
             expect(page.locator(".ocsim-scenario")).to_contain_text("small_other", timeout=30_000)
             expect(month).to_have_text("Month 0 of 30")
             expect(change).to_have_count(0)
+        except Exception:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "dashboard-failure.png"), full_page=True)
+            raise
         finally:
             browser.close()
     assert not errors, f"errors in the page: {errors}"
     assert not failed, f"requests that failed (offline front-end files missing?): {failed}"
+    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000

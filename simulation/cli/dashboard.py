@@ -1,4 +1,5 @@
-"""``ocsim dashboard``: serve the trainers' dashboard on 127.0.0.1 until Ctrl+C."""
+"""``ocsim dashboard``: serve the trainers' dashboard (on 127.0.0.1 unless ``--host`` says otherwise)
+until Ctrl+C."""
 
 from __future__ import annotations
 
@@ -38,7 +39,14 @@ def dashboard(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Seed of the first run.")] = 1,
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port on 127.0.0.1.")] = 8765,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to serve the page on.")] = 8765,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to serve on. The default lets only this machine open the page; any other "
+            "(e.g. 0.0.0.0) exposes it, and every lever in it, to the network.",
+        ),
+    ] = "127.0.0.1",
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the page in the default browser.")
     ] = False,
@@ -48,6 +56,13 @@ def dashboard(
     from simulation.dashboard.session import find_scenario, scenario_files
     from simulation.scenario import ScenarioError, load_scenario
 
+    if not server.is_loopback(host):
+        fmt.stderr().print(
+            f"warning: serving on {host} exposes the dashboard to every machine that can reach this "
+            "address; anyone there can run it and change its levers (use the default 127.0.0.1 to "
+            "keep it on this machine)",
+            markup=False,
+        )
     folder = scenarios if scenarios is not None else server.default_folder()
     if not folder.is_dir():
         fmt.print_error(f"--scenarios {folder}: no such folder")
@@ -68,11 +83,11 @@ def dashboard(
         raise typer.Exit(SERVER_FAILED) from None
     if fetched:
         fmt.stderr().print(f"front-end files cached in {assets.cache_dir()}", markup=False)
-    process = server.start(folder, scenario, seed, port, open_browser)
+    process = server.start(folder, scenario, seed, port, open_browser, host=host)
     signal.signal(signal.SIGTERM, _interrupt)  # a plain kill stops the server too
     try:
-        server.wait_until_up(process, port)
-        fmt.stdout().print(f"ocsim dashboard: {server.url(port)}  (Ctrl+C to stop)", markup=False)
+        server.wait_until_up(process, port, host=host)
+        fmt.stdout().print(f"ocsim dashboard: {server.url(port, host)}  (Ctrl+C to stop)", markup=False)
         code = process.wait()
     except KeyboardInterrupt:
         code = 0

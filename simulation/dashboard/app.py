@@ -1,30 +1,26 @@
-"""The trainers' dashboard: a Solara page built from Mesa's visualisation components.
+"""The trainers' dashboard: a Solara page on Mesa's ``SolaraViz``.
 
-Mesa's ``ModelController`` and ``ModelCreator`` (the parts of ``SolaraViz``) supply the Reset /
-Play / Step controls and the run settings (scenario, seed, what to compare with), which apply
-when Reset is pressed. ``SolaraViz`` itself is not used whole: its draggable grid of components
-does not render with the Vue 3 front end of current ipyvuetify ("GlobalVue.use is not a
-function" in the browser), so this page lays out its own main area. On top, it adds what a
-trainer needs: the scenario's own explanation of what it shows, a map of any spatial layer (live
-run, comparison run, or the difference), the indicator charts with the comparison run as a ghost
-line, the gap table, and — in the sidebar — the strategy panel, where levers and the enforcement
-style can be changed while the model runs (from the next month on).
+``SolaraViz`` supplies the page: the app bar, the sidebar with the run controls (Reset / Play /
+Step, the pause between steps and how many steps pass between pictures) and the run settings
+(scenario, seed, what the ghost line is; applied by Reset), and the main area as a grid of
+panels that a trainer can drag and resize. The model it drives is a ``TrainingSession`` (a
+``mesa.Model`` that steps the live run and its ghost together). This module adds the panels —
+the map, the live charts with their ghost lines, the scenario's explanation with the gap table —
+and, in the sidebar, the lever panel grouped by the four Ps and the log of changes.
 
-Serve it with ``ocsim dashboard`` (see ``simulation/dashboard/server.py``, which also reads the
-scenario folder, first scenario and seed that command passes in environment variables).
+Serve it with ``ocsim dashboard`` (``simulation/dashboard/server.py`` passes the scenario folder,
+first scenario and seed in environment variables).
 """
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import solara
-from mesa.visualization import Slider
-from mesa.visualization.solara_viz import ModelController, ModelCreator
+from mesa.visualization import Slider, SolaraViz
+from mesa.visualization import solara_viz as mesa_solara_viz
 from mesa.visualization.utils import force_update, update_counter
 
-from simulation.dashboard import figures
+from simulation.dashboard import charts, figures
 from simulation.dashboard.server import settings_from_environment
 from simulation.dashboard.session import (
     COMPARISONS,
@@ -36,17 +32,28 @@ from simulation.dashboard.session import (
 from simulation.levers import LEVERS_BY_NAME, PRINCIPLES
 from simulation.scenario import ScenarioError, load_scenario
 
-MOST_CHARTS = 6
-MAP_LAYERS = (
-    "activity",
-    "control",
-    "violence",
-    "enforcement",
-    "victimisation",
-    "ocg_legitimacy",
-    "control_strength",
-    "population",
-)
+TITLE = "ocsim — trainers' dashboard"
+MOST_CHARTS = 8
+PLAY_INTERVAL = 20
+"""Milliseconds between months when playing (Mesa's "Play Interval" slider raises it)."""
+PANEL_LAYOUT: list[dict] = [
+    {"i": 0, "x": 0, "y": 0, "w": 5, "h": 16, "moved": False},  # map
+    {"i": 1, "x": 5, "y": 0, "w": 7, "h": 31, "moved": False},  # live charts and the gap table
+    {"i": 2, "x": 0, "y": 16, "w": 5, "h": 16, "moved": False},  # scenario: what to watch, month
+]
+"""Where the panels start (12 columns; a row is 30 px plus a 10 px gap); trainers can rearrange."""
+
+
+def _initial_layout(count: int) -> list[dict]:
+    """``SolaraViz``'s starting grid, with cells tall enough for these panels (Mesa's default
+    gives every panel the same half-width, 390 px high cell, which cuts the map and the charts)."""
+    if count == len(PANEL_LAYOUT):
+        return [dict(cell) for cell in PANEL_LAYOUT]
+    return _mesa_initial_layout(count)
+
+
+_mesa_initial_layout = mesa_solara_viz.make_initial_grid_layout
+mesa_solara_viz.make_initial_grid_layout = _initial_layout
 
 
 def usable_scenarios(folder) -> tuple[list[str], list[str]]:
@@ -63,72 +70,99 @@ def usable_scenarios(folder) -> tuple[list[str], list[str]]:
     return usable, broken
 
 
-def _png(figure) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+def gap_rows(session: TrainingSession, indicators: list[str]) -> list[tuple[str, float, float, float]]:
+    """Per indicator: the latest live and ghost values and the mean gap since the lines parted."""
+    since = session.parted() or 1
+    rows = []
+    for name in indicators:
+        months, live, ghost = session.series(name)
+        if len(months):
+            window = months >= since
+            rows.append(
+                (name, float(live[-1]), float(ghost[-1]), float(np.nanmean(live[window] - ghost[window])))
+            )
+    return rows
 
 
-# ----------------------------------------------------------------------------- main area
-@solara.component
-def ScenarioView(session: TrainingSession):
-    """What the scenario shows and what to watch, and where the run stands."""
-    update_counter.get()
-    spec = session.original
-    with solara.Card(f"Scenario: {session.scenario_name()}", margin=0, classes=["ocsim-scenario"]):
-        solara.Text(
-            f"Month {session.month} of {session.last_month}",
-            classes=["ocsim-month"],
-            style={"font-size": "1.3em", "font-weight": "bold"},
-        )
-        solara.Text(
-            f" · seed {session.seed} · ghost line: {COMPARISONS[session.compare]}",
-            style={"color": "#555"},
-        )
-        text = " ".join(spec.description.split()) or "(this scenario has no description)"
-        for marker in ("WHAT TO WATCH:", "WHAT IT SHOWS:"):
-            text = text.replace(marker, f"\n\n**{marker}**")
-        solara.Markdown(text.strip())
-
-
+# ------------------------------------------------------------------------------ panels
 @solara.component
 def MapView(session: TrainingSession):
-    """One spatial layer of the live run, the comparison run, or their difference."""
+    """One spatial layer of the live run, the ghost run, or their difference."""
     update_counter.get()
-    layer, set_layer = solara.use_state("activity")
+    layer, set_layer = solara.use_state("control")
     view, set_view = solara.use_state("live")
-    image = solara.use_memo(
-        lambda: _png(figures.map_figure(session, layer, view)),
+    picture = solara.use_memo(
+        lambda: figures.map_picture(session, layer, view),
         [id(session), session.month, len(session.changes), layer, view],
     )
-    with solara.Card("Map", margin=0, classes=["ocsim-map"]):
-        with solara.Row():
-            solara.Select("layer", values=list(MAP_LAYERS), value=layer, on_value=set_layer)
+    image = solara.use_memo(picture.png, [picture])
+    with solara.Card(margin=0, classes=["ocsim-map"]):
+        with solara.Row(gap="8px"):
+            solara.Select("map layer", values=list(figures.MAP_LAYERS), value=layer, on_value=set_layer)
             solara.ToggleButtonsSingle(value=view, values=list(figures.VIEWS), on_value=set_view)
-        solara.Image(image, classes=["ocsim-map-image"])
+        solara.Text(picture.title, classes=["ocsim-map-title"], style={"font-weight": "bold"})
+        solara.Style(".ocsim-map-image { image-rendering: pixelated; }")  # sharp cells when scaled
+        solara.Image(image, width="100%", classes=["ocsim-map-image"])
         solara.Text(
-            "black: border between jurisdictions; cyan dashes: where a targeted lever acted last month",
-            style={"color": "#555", "font-size": "0.85em"},
+            "black: jurisdiction border · teal: the scenario's zones · cyan dashes: where a "
+            "targeted lever acted last month",
+            style={"color": "#555", "font-size": "0.8em"},
         )
 
 
 @solara.component
 def ChartsView(session: TrainingSession):
-    """Indicators of the live run (red) against the comparison run (grey dashes)."""
+    """The indicators of the live run (red) against the ghost line (grey dashes)."""
     update_counter.get()
-    chosen, set_chosen = solara.use_state(session.default_charts())
+    defaults = session.default_charts()
+    # the trainer's pick holds for the scenario it was made for; another scenario starts from
+    # the charts its own description names
+    (picked_for, chosen), set_pick = solara.use_state((session.scenario_name(), defaults))
+    if picked_for != session.scenario_name():
+        chosen = defaults
     known = session.indicators()
-    shown = ([c for c in chosen if c in known] or session.default_charts())[:MOST_CHARTS]
-    image = solara.use_memo(
-        lambda: _png(figures.charts_figure(session, shown)),
+    shown = ([c for c in chosen if c in known] or defaults)[:MOST_CHARTS]
+
+    def set_chosen(names: list[str]) -> None:
+        set_pick((session.scenario_name(), list(names)))
+
+    spec = solara.use_memo(
+        lambda: charts.charts_spec(session, shown),
         [id(session), session.month, len(session.changes), tuple(shown)],
     )
-    with solara.Card("Indicators: live (red) against the ghost line (grey dashes)", margin=0):
+    with solara.Card(margin=0, classes=["ocsim-charts"]):
+        solara.Markdown(
+            f"**Live charts** — <span style='color:{charts.LIVE_COLOUR}'>live run</span> against "
+            f"<span style='color:{charts.GHOST_COLOUR}'>- - ghost (same seed, without your "
+            "changes)</span>; dotted: a change began to act"
+        )
         solara.SelectMultiple(
             f"indicators (up to {MOST_CHARTS})", values=shown, all_values=known, on_value=set_chosen
         )
-        solara.Image(image, classes=["ocsim-charts-image"])
+        with solara.Div(classes=["ocsim-chart-area"]):
+            solara.widgets.VegaLite.element(spec=spec)
         GapTable(session, shown)
+
+
+@solara.component
+def ScenarioView(session: TrainingSession):
+    """What the scenario shows and what to watch, and where the run stands."""
+    update_counter.get()
+    spec = session.original
+    with solara.Card(margin=0, classes=["ocsim-scenario"]):
+        solara.Text(session.scenario_name(), style={"font-size": "1.2em", "font-weight": "bold"})
+        solara.Text(
+            f"Month {session.month} of {session.last_month}",
+            classes=["ocsim-month"],
+            style={"font-size": "1.2em", "font-weight": "bold", "margin-left": "12px"},
+        )
+        solara.Text(
+            f" · seed {session.seed} · ghost line: {COMPARISONS[session.compare]}", style={"color": "#555"}
+        )
+        text = " ".join(spec.description.split()) or "(this scenario has no description)"
+        for marker in ("WHAT TO WATCH:", "WHAT IT SHOWS:"):
+            text = text.replace(marker, f"\n\n**{marker}**")
+        solara.Markdown(text.strip())
 
 
 @solara.component
@@ -138,15 +172,10 @@ def GapTable(session: TrainingSession, indicators: list[str]):
     since = session.parted()
     mean_header = f"mean gap since month {since}" if since else "mean gap (lines identical so far)"
     rows = [f"| indicator | live | ghost | gap | {mean_header} |", "|:---|---:|---:|---:|---:|"]
-    for name in indicators:
-        months, live, ghost = session.series(name)
-        if not len(months):
-            continue
-        window = months >= (since or 1)
-        gap = float(np.nanmean(live[window] - ghost[window]))
+    for name, live, ghost, mean_gap in gap_rows(session, indicators):
         rows.append(
-            f"| {name} ({UNITS.get(name, '')}) | {live[-1]:,.4g} | {ghost[-1]:,.4g} | "
-            f"{live[-1] - ghost[-1]:+,.4g} | {gap:+,.4g} |"
+            f"| {name} ({UNITS.get(name, '')}) | {live:,.4g} | {ghost:,.4g} | "
+            f"{live - ghost:+,.4g} | {mean_gap:+,.4g} |"
         )
     if len(rows) > 2:
         with solara.Div(classes=["ocsim-gaps"]):
@@ -196,23 +225,38 @@ def LeverRow(session: TrainingSession, principle: str, name: str):
 
 
 @solara.component
+def PrincipleGroup(session: TrainingSession, principle: str):
+    """One P's levers, folded away until opened: a folded group draws only its count, so the
+    page's per-month work does not grow with levers nobody is looking at."""
+    update_counter.get()
+    expanded, set_expanded = solara.use_state(False)
+    views = session.levers(principle)
+    active = sum(v.on for v in views)
+    with solara.v.ExpansionPanels(v_model=0 if expanded else None, on_v_model=lambda v: set_expanded(v == 0)):
+        with solara.v.ExpansionPanel(class_=f"ocsim-principle ocsim-principle-{principle}"):
+            solara.v.ExpansionPanelHeader(children=[f"{principle.upper()} — {active} of {len(views)} on"])
+            with solara.v.ExpansionPanelContent():
+                if expanded:
+                    for view in views:
+                        LeverRow(session, principle, view.name).key(f"{principle}-{view.name}")
+
+
+@solara.component
 def StrategyPanel(session: TrainingSession):
     """The strategy as it will act next month; changes reach the model at the next step."""
     update_counter.get()
-    with solara.Card("Strategy (changes act from next month)", margin=0, classes=["ocsim-strategy"]):
+    with solara.Card("Levers (act from next month)", margin=0, classes=["ocsim-strategy"]):
         style = session.strategy.enforcement_style
 
         def set_style(value: str) -> None:
             session.set_enforcement_style(value)
             force_update()
 
-        solara.Select("enforcement style", values=list(ENFORCEMENT_STYLES), value=style, on_value=set_style)
+        solara.ToggleButtonsSingle(
+            value=style, values=list(ENFORCEMENT_STYLES), on_value=set_style, classes=["ocsim-style"]
+        )
         for principle in PRINCIPLES:
-            views = session.levers(principle)
-            active = sum(v.on for v in views)
-            with solara.Details(f"{principle.upper()} — {active} of {len(views)} on", expand=False):
-                for view in views:
-                    LeverRow(session, principle, view.name).key(f"{principle}-{view.name}")
+            PrincipleGroup(session, principle).key(principle)
     with solara.Card("Changes made", margin=0, classes=["ocsim-changes"]):
         with solara.Column(gap="4px"):
             if not session.changes:
@@ -228,15 +272,17 @@ def Page():
     initial = solara.use_memo(
         lambda: TrainingSession(scenario_name=first, seed=seed, scenarios_dir=str(folder)), []
     )
+    Dashboard(initial, folder, first, seed)
+
+
+@solara.component
+def Dashboard(initial: TrainingSession, folder, first: str, seed: int):
+    """The page for a session (the benchmark renders this without a browser)."""
     session = solara.use_reactive(initial)
-    settings = solara.use_reactive({})
-    play_interval = solara.use_reactive(150)
-    months_per_update = solara.use_reactive(1)
-    use_threads = solara.use_reactive(False)
     names, broken = solara.use_memo(lambda: usable_scenarios(folder), [])
     if first not in names:
         names.insert(0, first)
-    user_settings = {
+    settings = {
         "scenario_name": {"type": "Select", "value": first, "values": names, "label": "scenario"},
         "seed": Slider("seed", seed, 1, 100, 1),
         "compare": {
@@ -247,29 +293,29 @@ def Page():
         },
         "scenarios_dir": str(folder),
     }
+    SolaraViz(
+        session,
+        components=[MapView, ChartsView, ScenarioView],
+        model_params=settings,
+        name=TITLE,
+        play_interval=PLAY_INTERVAL,
+    )
+    LeverSidebar(session.value, broken)
 
-    with solara.AppBar():
-        solara.AppBarTitle("ocsim — trainers' dashboard")
+
+@solara.component
+def LeverSidebar(session: TrainingSession, broken: list[str]):
+    """The lever panel and the change log, in the sidebar below ``SolaraViz``'s run controls.
+
+    Solara orders the sidebar's parts by how deeply in the page they are declared; declared one
+    component deeper than ``SolaraViz``'s own, these come after the controls.
+    """
+    _SidebarBelow(session, broken)
+
+
+@solara.component
+def _SidebarBelow(session: TrainingSession, broken: list[str]):
     with solara.Sidebar():
-        with solara.Card("Run", margin=0, classes=["ocsim-run"]):
-            ModelController(
-                session,
-                model_parameters=settings,
-                play_interval=play_interval,
-                render_interval=months_per_update,
-                use_threads=use_threads,
-            )
-            solara.SliderInt("pause between months (ms)", value=play_interval, min=0, max=1000, step=50)
-            solara.SliderInt("months per picture", value=months_per_update, min=1, max=12)
-        settings_title = "Scenario, seed, ghost line (apply with Reset)"
-        with solara.Card(settings_title, margin=0, classes=["ocsim-settings"]):
-            ModelCreator(session, user_settings, model_parameters=settings)
-            if broken:
-                solara.Warning(f"not offered, invalid: {', '.join(broken)} (see ocsim validate)", dense=True)
-        StrategyPanel(session.value)
-    with solara.Column(classes=["ocsim-main"]):
-        ScenarioView(session.value)
-        with solara.Columns([5, 7]):
-            MapView(session.value)
-            # a new scenario starts from the charts its description names; a Reset keeps the choice
-            ChartsView(session.value).key(f"charts-{session.value.scenario_name()}")
+        if broken:
+            solara.Warning(f"not offered, invalid: {', '.join(broken)} (see ocsim validate)", dense=True)
+        StrategyPanel(session)

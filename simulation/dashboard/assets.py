@@ -47,7 +47,8 @@ class NpmAsset:
 
 
 def cache_dir() -> Path:
-    """Where Solara's CDN proxy looks for files before it tries the internet."""
+    """Where Solara's CDN proxy looks for files before it tries the internet: the folder named by
+    ``SOLARA_ASSETS_PROXY_CACHE_DIR`` if set, else Solara's default inside the environment."""
     from solara.server import settings
 
     return Path(settings.assets.proxy_cache_dir)

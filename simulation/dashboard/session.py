@@ -45,7 +45,9 @@ DISPLACEMENT_SERIES: tuple[str, ...] = (
     "activity_total",
 )
 """Recorded each month when the scenario has a ``displacement:`` section."""
-FALLBACK_CHARTS: tuple[str, ...] = ("violence", "ocg_revenue", "ocg_members", "new_victims")
+CORE_CHARTS: tuple[str, ...] = ("violence", "ocg_revenue", "ocg_members", "illicit_price", "new_victims")
+"""Always charted: the outcomes a room asks about first (violence, revenue, members, price, victims)."""
+FALLBACK_CHARTS = CORE_CHARTS
 UNITS: dict[str, str] = {i.name: i.unit for i in INDICATORS}
 UNITS.update(dict.fromkeys(DISPLACEMENT_SERIES, "units/month"))
 
@@ -303,8 +305,10 @@ class TrainingSession(mesa.Model):
             names += list(DISPLACEMENT_SERIES)
         return names
 
-    def default_charts(self) -> list[str]:
-        return charts_named_in(self.original.description, set(self.indicators()))
+    def default_charts(self, extra: int = 3) -> list[str]:
+        """The core five, after up to ``extra`` indicators the scenario says to watch."""
+        named = charts_named_in(self.original.description, set(self.indicators()), most=extra)
+        return [*dict.fromkeys([*named, *CORE_CHARTS])]
 
     def series(self, indicator: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Months, live values and comparison values of one indicator so far."""
@@ -326,6 +330,10 @@ class TrainingSession(mesa.Model):
             raise ValueError(f"unknown layer {name!r}; layers: {', '.join(SNAPSHOT_LAYERS)}")
         model = self.live if run == "live" else self.ghost
         return model.world.layers[name]
+
+    def zones(self) -> dict[str, np.ndarray]:
+        """The scenario's named zones as [x, y] masks (a hotspot zone is empty until it is fixed)."""
+        return dict(self.live.zones.masks)
 
     def lever_area(self) -> np.ndarray | None:
         """Cells where a lever with a limited target acted in the last month (None if none did)."""
