@@ -268,6 +268,7 @@ def StrategyPanel(session: TrainingSession):
 # ---------------------------------------------------------------------------------- page
 @solara.component
 def Page():
+    """The route ``solara run`` serves: a session for the scenario ``ocsim dashboard`` was given."""
     folder, first, seed = solara.use_memo(settings_from_environment, [])
     initial = solara.use_memo(
         lambda: TrainingSession(scenario_name=first, seed=seed, scenarios_dir=str(folder)), []
