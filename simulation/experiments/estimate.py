@@ -13,7 +13,8 @@ from simulation.storage.store import ResultsStore
 PROBE_STEPS = 5
 GROWN_MARKET_FACTOR = 1.3
 """Markets fill up over the first year, so the first months are cheaper than the average month
-(default world: a 5-month probe extrapolated x1.3 came within 5% of the measured 120-step run)."""
+(default world, two seeds: a 5-month probe extrapolated x1.3 was +7% and -5% off the measured
+120-step runs)."""
 PARALLEL_EFFICIENCY = 0.9
 """Assumed share of ideal speed-up; benchmarks/README.md has the measured figure."""
 
