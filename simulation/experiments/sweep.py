@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from simulation.experiments.executors import ExecutorKind, OpenExecutor, open_executor
+from simulation.experiments.executors import ExecutorKind, OpenExecutor, SerialExecutor, open_executor
 from simulation.experiments.loader import load_experiment
 from simulation.experiments.plan import (
     ExperimentPlan,
@@ -186,6 +186,9 @@ def run_experiment(
             skipped=len(prepared.plan.tasks) - len(todo),
             database=store.display_url,
         )
+        if not todo:  # everything is stored: no pool or cluster to start
+            return _run(store, experiment_id, todo, OpenExecutor(SerialExecutor(), 1, "nothing to run"),
+                        summary, batch_size, progress)  # fmt: skip
         if isinstance(executor, Executor):
             opened = _borrowed(executor, workers)
             return _run(store, experiment_id, todo, opened, summary, batch_size, progress)
