@@ -146,6 +146,11 @@ def _paired_sections(w: _Writer, data: ExperimentData) -> None:
     else:
         w.text(f"Months {window[0]}-{window[1]}, pooled over replications; 90% bootstrap intervals.")
         w.table(displacement)
+    _claims_section(w, data, slug)
+
+
+def _claims_section(w: _Writer, data: ExperimentData, slug: str) -> None:
+    """Verdicts of ``ocsim test`` for this experiment, when there are any."""
     if not data.verdicts.empty:
         w.heading("Claims of the theory of success", f"{slug}-claims")
         columns = ["claim", "metric", "compare", "estimate", "low", "high", "threshold", "verdict"]
@@ -215,6 +220,7 @@ def _sweep_sections(w: _Writer, data: ExperimentData) -> None:
         f"{data.metrics['replication'].nunique() if not data.metrics.empty else 0} replication(s) per point. "
         f"{data.record['spec'].get('description', '')}"
     )
+    _claims_section(w, data, slug)
     if data.metrics.empty:
         w.text("No finished runs yet.")
         return
