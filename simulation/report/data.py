@@ -67,9 +67,13 @@ def _maps(store: ResultsStore, data: ExperimentData, plan: pd.DataFrame) -> None
     runs = store.load_runs(run_ids=[int(i) for i in finished["run_id"]])
     configs = dict(zip(runs["run_id"], runs["config"], strict=True))
     differences: dict[str, list[np.ndarray]] = {layer: [] for layer in MAP_LAYERS}
-    for _, row in pairs.dropna().iterrows():
+    complete = pairs.dropna()
+    if complete.empty:
+        return
+    # Every strategy run of the experiment has the same configuration but its seed.
+    data.strategy_config = configs.get(int(complete[data.strategy].iloc[0]), {})
+    for _, row in complete.iterrows():
         s_id, c_id = int(row[data.strategy]), int(row[data.counterfactual])
-        data.strategy_config = configs.get(s_id, {})
         s_snaps, c_snaps = (
             store.load_snapshots(s_id, layers=MAP_LAYERS),
             store.load_snapshots(c_id, layers=MAP_LAYERS),
