@@ -7,6 +7,7 @@ uncertainty of the effect.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,9 +35,14 @@ class PairedEffect:
 
     @property
     def t(self) -> float:
-        """Paired t statistic; |t| > 2 is roughly a 95 % two-sided signal for 8+ replications."""
+        """Paired t statistic; |t| > 2 is roughly a 95 % two-sided signal for 8+ replications.
+
+        Identical pairs (no spread, no difference) give 0, not NaN: nothing changed.
+        """
         se = self.standard_error
-        return self.mean / se if se > 0 else float("inf") * np.sign(self.mean)
+        if se > 0:
+            return self.mean / se
+        return 0.0 if self.mean == 0 else math.copysign(math.inf, self.mean)
 
     def describe(self) -> str:
         first, last = self.window

@@ -109,9 +109,11 @@ LEVERS: tuple[Lever, ...] = (
         "crackdown",
         1.0,
         300.0,
-        "Police surge extra effort onto the target: arrests there rise and groups, weighing the "
-        "risk, abandon or avoid those cells and sell elsewhere — the balloon effect, partly "
-        "across the border where the police cannot follow.",
+        "Police surge extra effort onto the target: arrests and seizures there rise; smugglers "
+        "price the risk into their routes and detour around it, so activity falls in the target "
+        "and reappears in the cells around it — the balloon effect. Groups weigh the risk when "
+        "they expand or retreat too, but a hotspot's retail margin usually outweighs it, so "
+        "territory seldom changes hands; displacement across the border is small.",
     ),
     Lever(
         "leadership_targeting",
