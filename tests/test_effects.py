@@ -80,6 +80,21 @@ def test_balloon_effect_squeezes_the_hotspots_into_their_surroundings():
     assert np.median(ratios) > 0
 
 
+def test_a_broad_crackdown_pushes_the_balloon_across_the_border():
+    """Crack down on Westland's 120 most active cells and routes can no longer detour inside
+    Westland: activity falls there, rises next door and rises in Eastland. (With 40 hotspots the
+    Eastland rise is not distinguishable from zero: docs/ODD.md, section 1.) 20 pairs, as
+    activity over a whole jurisdiction is noisy."""
+    runs = metric_pairs("balloon_effect_across_border", 20)
+    window = (25, 72)
+    target = paired_effect(runs, "activity_target", window)
+    buffer = paired_effect(runs, "activity_buffer", window)
+    across = paired_effect(runs, "activity_other_jurisdictions", window)
+    assert target.t < -3, target.describe()
+    assert buffer.t > 2, buffer.describe()
+    assert across.t > 2, across.describe()
+
+
 def test_seizures_are_passed_on_as_prices():
     runs = metric_pairs("seizure_price_pass_through", 8)
     window = (37, 72)  # a year after interdiction starts: losses learnt, prices adjusted
@@ -206,6 +221,16 @@ def test_kingpin_turf_war_holds_in_other_worlds(world):
     assert paired_effect(runs, "leaders_arrested", (25, 48)).t > 3
     violence = paired_effect(runs, "violence", (25, 60))
     assert violence.t > 2, violence.describe()
+
+
+def test_a_broad_crackdown_crosses_the_border_in_a_larger_world():
+    """On a 56x56 grid with 14 groups the crackdown covers the same share of Westland's cells
+    (235 of about 1,610, as 120 of about 830 in the default world)."""
+    overrides = {**dict(WORLDS["large world, 14 groups"]), "zones.westland_corridors.hotspots.top": 235}
+    runs = paired_variant("balloon_effect_across_border", overrides, replications=12)
+    assert paired_effect(runs, "activity_target", (25, 72)).t < -3
+    across = paired_effect(runs, "activity_other_jurisdictions", (25, 72))
+    assert across.t > 2, across.describe()
 
 
 def test_prevention_holds_in_a_larger_world():

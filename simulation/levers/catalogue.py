@@ -113,7 +113,8 @@ LEVERS: tuple[Lever, ...] = (
         "price the risk into their routes and detour around it, so activity falls in the target "
         "and reappears in the cells around it — the balloon effect. Groups weigh the risk when "
         "they expand or retreat too, but a hotspot's retail margin usually outweighs it, so "
-        "territory seldom changes hands; displacement across the border is small.",
+        "territory seldom changes hands. Only a crackdown on most of the corridors makes routes "
+        "and entry points shift across the border, where the police cannot follow.",
     ),
     Lever(
         "leadership_targeting",
