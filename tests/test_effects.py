@@ -272,6 +272,15 @@ def test_balloon_effect_does_not_depend_on_the_start_month():
     assert nothing_before(runs, "activity_total", 37)
 
 
+def test_the_balloon_crosses_the_border_whatever_the_start_month():
+    later = {"zones.westland_corridors.hotspots.at_step": 36, "strategy.pursue.hotspot_policing.start": 37}
+    runs = paired_variant("balloon_effect_across_border", later, replications=20)
+    assert paired_effect(runs, "activity_target", (37, 72)).t < -3
+    across = paired_effect(runs, "activity_other_jurisdictions", (37, 72))
+    assert across.t > 2, across.describe()
+    assert nothing_before(runs, "activity_total", 37)
+
+
 def test_kingpin_turf_war_does_not_depend_on_the_start_month():
     later = {"strategy.pursue.leadership_targeting.start": 37, "strategy.pursue.leadership_targeting.end": 61}
     runs = paired_variant("kingpin_turf_war", later, replications=12)
