@@ -246,8 +246,8 @@ def test_prevention_holds_in_a_larger_world():
 
 
 def nothing_before(runs, indicator: str, start: int) -> bool:
-    """The strategy and its counterfactual are identical until the lever starts."""
-    return paired_effect(runs, indicator, (1, start - 1)).t == 0.0
+    """The strategy and its counterfactual are identical, month by month, until the lever starts."""
+    return all(s.loc[: start - 1, indicator].equals(c.loc[: start - 1, indicator]) for s, c in runs)
 
 
 # Starting a year later shifts each effect a year later; it does not remove it.
