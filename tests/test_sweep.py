@@ -140,36 +140,63 @@ def test_a_failing_run_is_recorded_the_sweep_goes_on_and_a_rerun_retries_it(tmp_
     assert count(url, runs) == 4, "retried runs replace their failed rows"
 
 
+GATE_SITECUSTOMIZE = """
+import os, time
+import simulation.runner
+
+_real_run_scenario = simulation.runner.run_scenario
+
+
+def _gated(*args, **kwargs):
+    gate = os.environ["OCSIM_TEST_GATE"]
+    started = sum(name.startswith("run-") for name in os.listdir(gate))
+    if started >= int(os.environ["OCSIM_TEST_GATE_RUNS"]):
+        open(os.path.join(gate, "blocked"), "w").close()
+        while True:  # held here until the test kills the sweep
+            time.sleep(3600)
+    open(os.path.join(gate, f"run-{started}"), "x").close()
+    return _real_run_scenario(*args, **kwargs)
+
+
+simulation.runner.run_scenario = _gated
+"""
+
+
 @pytest.mark.slow
 def test_kill_9_mid_sweep_leaves_only_whole_runs_and_the_next_invocation_finishes(tmp_path):
+    """The sweep's worker holds its ninth run until killed, so the kill lands mid-sweep on any machine.
+
+    The gate is a ``sitecustomize`` module on PYTHONPATH, so the process-pool worker (forked from
+    the forkserver the sweep starts) runs eight runs, then blocks; the parent writes those eight and
+    is killed with ``kill -9`` while the worker is held.
+    """
+    let_through = 8
     path = experiment_file(tmp_path, replications=12, steps=40, output={"snapshot_every": 10})
     db = tmp_path / "killed.sqlite"
     url = f"sqlite:///{db}"
-    command = [
-        sys.executable,
-        "-m",
-        "simulation.cli",
-        "sweep",
-        str(path),
-        "--db",
-        url,
-        "--executor",
-        "serial",
-        "-q",
-    ]
-    process = subprocess.Popen(command, cwd=tmp_path, start_new_session=True)
-    deadline = time.monotonic() + 120
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "sitecustomize.py").write_text(GATE_SITECUSTOMIZE)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(gate), os.environ.get("PYTHONPATH")])),
+        "OCSIM_TEST_GATE": str(gate),
+        "OCSIM_TEST_GATE_RUNS": str(let_through),
+    }
+    command = [sys.executable, "-m", "simulation.cli", "sweep", str(path), "--db", url]
+    command += ["--executor", "local", "--workers", "1", "--batch-size", "1", "-q"]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, start_new_session=True)
+    deadline = time.monotonic() + 300  # only a guard against a hang; the outcome does not depend on it
     try:
-        while time.monotonic() < deadline and process.poll() is None:
-            if stored_rows(db) > 0:
-                break
+        while not ((gate / "blocked").exists() and stored_rows(db) == let_through):
+            assert process.poll() is None, "the sweep ended before it reached the held run"
+            assert time.monotonic() < deadline, "the sweep never wrote the runs before the held one"
             time.sleep(0.05)
-        assert process.poll() is None, "the sweep ended before it could be killed; make it longer"
         os.killpg(process.pid, signal.SIGKILL)
     finally:
         process.wait()
     stored = count(url, runs)
-    assert 0 < stored < 24
+    assert stored == let_through
     with ResultsStore(url) as store:
         assert set(store.load_runs()["status"]) == {"finished"}
         per_run = store.load_metrics(wide=False).groupby("run_id").size()
