@@ -8,7 +8,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.experiments.schema import ExperimentSpec
-from simulation.scenario.loader import ScenarioError, describe_error, read_yaml_file, schema_has_path
+from simulation.scenario.loader import (
+    ScenarioError,
+    describe_error,
+    looks_like,
+    read_yaml_file,
+    schema_has_path,
+)
 from simulation.scenario.schema import Scenario
 
 
@@ -16,6 +22,8 @@ class ExperimentError(ScenarioError):
     """An experiment that cannot be used: names the file, the field and what is allowed."""
 
     def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return f"invalid experiment {self.source}: {self.problems[0]}"
         lines = [f"invalid experiment {self.source}:"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
@@ -25,10 +33,18 @@ def validate_experiment(raw: Any, source: str) -> ExperimentSpec:
     """Validate a parsed mapping into an ExperimentSpec, parameter paths included."""
     if not isinstance(raw, dict):
         raise ExperimentError(source, ["the file must hold a mapping (name, scenarios, parameters, ...)"])
+    if not looks_like(raw, ExperimentSpec):
+        raise ExperimentError(
+            source,
+            [
+                f"not an experiment: none of its {len(raw):,} top-level keys is an experiment field "
+                f"({', '.join(ExperimentSpec.model_fields)})"
+            ],
+        )
     try:
         spec = ExperimentSpec.model_validate(raw)
     except ValidationError as exc:
-        problems = list(dict.fromkeys(describe_error(e) for e in exc.errors()))
+        problems = list(dict.fromkeys(describe_error(e, raw) for e in exc.errors()))
         raise ExperimentError(source, problems) from None
     unknown = [
         f"parameters.{path}: no such setting in the scenario schema (use dotted paths as in --set, "

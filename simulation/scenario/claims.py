@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from simulation.indicators import RECORDED_NAMES
+from simulation.scenario.section import Section as _Section
 
 DERIVED_METRICS: tuple[str, ...] = ("displacement_ratio", "cross_border_share", "wdq")
 """Metrics computed from a strategy run and its counterfactual (docs/displacement.md)."""
 CLAIM_METRICS: tuple[str, ...] = RECORDED_NAMES + DERIVED_METRICS
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class RangeSpec(_Section):

@@ -5,15 +5,21 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from simulation import inputs
+from simulation.inputs import InputError, parse_yaml, shown
 from simulation.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.schema import Scenario
+from simulation.scenario.section import yaml_spelling
+
+MAX_SET_CHARS = 100_000
+"""Longest ``--set`` value read."""
 
 
 class ScenarioError(ValueError):
@@ -25,6 +31,8 @@ class ScenarioError(ValueError):
         super().__init__(f"{source}: " + "; ".join(problems))
 
     def __str__(self) -> str:
+        if len(self.problems) == 1:
+            return f"invalid scenario {self.source}: {self.problems[0]}"
         lines = [f"invalid scenario {self.source}:"]
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
@@ -33,13 +41,17 @@ class ScenarioError(ValueError):
 def parse_override(text: str) -> tuple[str, Any]:
     """Split ``PATH=VALUE``; the value is read as YAML so numbers, booleans and mappings work."""
     if "=" not in text:
-        raise ScenarioError("--set", [f"{text!r} is not PATH=VALUE (e.g. world.grid.width=60)"])
+        raise ScenarioError("--set", [f"{shown(text)} is not PATH=VALUE (e.g. world.grid.width=60)"])
     path, _, raw = text.partition("=")
     path = path.strip()
+    if len(raw) > MAX_SET_CHARS:
+        raise ScenarioError(
+            "--set", [f"{shown(path)}: the value is {len(raw):,} characters; at most {MAX_SET_CHARS:,}"]
+        )
     try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as exc:
-        raise ScenarioError("--set", [f"{path}: value {raw!r} is not valid YAML ({exc})"]) from exc
+        value = parse_yaml(raw) if raw.strip() else ""
+    except InputError as exc:
+        raise ScenarioError("--set", [f"{shown(path)}: value {shown(raw)} {exc.problem}"]) from None
     return path, value
 
 
@@ -99,20 +111,62 @@ def _allowed_levers(parts: list[str]) -> str:
     return ""
 
 
-def describe_error(error: Mapping[str, Any]) -> str:
-    parts = [str(p) for p in error["loc"] if not str(p).endswith(("Zone", "Target"))]
+_FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def user_path(loc: Sequence[Any], raw: Any) -> list[str]:
+    """A pydantic error location in the user's words: the keys and indexes of their document.
+
+    Parts pydantic adds for unions and validators (``RectZone``, ``function-after[...]``,
+    ``literal['all']``) are left out; a missing field keeps its name.
+    """
+    parts: list[str] = []
+    node = raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            parts.append(str(part))
+            node = node[part]
+        elif isinstance(node, list | tuple) and isinstance(part, int) and 0 <= part < len(node):
+            parts.append(str(part))
+            node = node[part]
+        elif isinstance(part, str) and _FIELD_NAME.match(part) and (isinstance(node, dict) or node is None):
+            parts.append(part)  # a field the user left out (or a part of one)
+            node = None
+    return parts
+
+
+def describe_error(error: Mapping[str, Any], raw: Any = None) -> str:
+    """One problem from a pydantic error: the field path as the user wrote it, what is wrong, the value."""
+    if raw is None:
+        parts = [str(p) for p in error["loc"] if _FIELD_NAME.match(str(p)) or isinstance(p, int)]
+    else:
+        parts = user_path(error["loc"], raw)
     if len(parts) >= 4 and parts[0] == "strategy" and parts[3] == "target":
         return f"{'.'.join(parts[:4])}: must be 'all', {{zone: NAME}} or {{jurisdiction: NAME}}"
-    location = ".".join(parts)
+    location = ".".join(shown(p)[1:-1] if len(p) > SHORT_KEY else p for p in parts)
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field (check spelling; see docs/ODD.md for the allowed settings)"
         message += _allowed_levers(parts)
     given = error.get("input")
-    shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
+    value = "" if isinstance(given, dict | list) or given is None else f" (got {yaml_spelling(given)})"
+    if error["type"] == "extra_forbidden" or ("must be" in message and yaml_spelling(given) in message):
+        value = ""
     if not location:  # whole-scenario checks name their own field
-        return f"{message}{shown}"
-    return f"{location}: {message}{shown}"
+        return f"{message}{value}"
+    return f"{location}: {message}{value}"
+
+
+SHORT_KEY = 60
+
+
+def _errors(exc: ValidationError, raw: Any) -> list[str]:
+    return list(dict.fromkeys(describe_error(e, raw) for e in exc.errors()))
+
+
+def looks_like(raw: dict[str, Any], model: type[BaseModel]) -> bool:
+    """Whether a mapping shares at least one top-level key with ``model`` (else it is some other file)."""
+    return not raw or any(isinstance(key, str) and key in model.model_fields for key in raw)
 
 
 def validate_scenario(raw: Any, source: str) -> Scenario:
@@ -121,11 +175,18 @@ def validate_scenario(raw: Any, source: str) -> Scenario:
         raw = {}
     if not isinstance(raw, dict):
         raise ScenarioError(source, ["the file must hold a mapping of sections (world, behaviour, ...)"])
+    if not looks_like(raw, Scenario):
+        raise ScenarioError(
+            source,
+            [
+                f"not a scenario: none of its {len(raw):,} top-level keys is a scenario section "
+                f"({', '.join(Scenario.model_fields)})"
+            ],
+        )
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = list(dict.fromkeys(describe_error(e) for e in exc.errors()))
-        raise ScenarioError(source, problems) from None
+        raise ScenarioError(source, _errors(exc, raw)) from None
     problems = [
         f"assumptions.{path}: no such setting in the scenario schema (use dotted paths as in --set)"
         for path in scenario.assumptions
@@ -137,14 +198,13 @@ def validate_scenario(raw: Any, source: str) -> Scenario:
 
 
 def read_yaml_file(path: str | Path, error: type[ScenarioError] = ScenarioError) -> Any:
-    """Parse a YAML file (empty: None); a missing file or bad YAML becomes ``error`` naming the path."""
-    path = Path(path)
-    if not path.is_file():
-        raise error(str(path), ["file not found"])
+    """Parse a YAML file (empty: None) under the input rules of ``simulation.inputs``; any problem
+    (missing, a directory, not UTF-8, too big, too deep, duplicate keys, tags ...) becomes
+    ``error`` naming the path."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise error(str(path), [f"not valid YAML: {exc}"]) from None
+        return inputs.read_yaml_file(path)
+    except InputError as exc:
+        raise error(str(path), [exc.problem]) from None
 
 
 def read_scenario_file(path: str | Path) -> dict[str, Any]:

@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, create_model, field_validator, model_validator
 
 from simulation.indicators import RECORDED_NAMES
 from simulation.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.claims import Claim, RangeSpec
+from simulation.scenario.section import Section
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Probability
 PositiveInt = Annotated[int, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 Positive = Annotated[float, Field(gt=0.0)]
-
-
-class Section(BaseModel):
-    """Base for every scenario section: unknown keys are errors, values are checked on assignment."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 # --------------------------------------------------------------------------------------- world
@@ -334,7 +329,31 @@ class HotspotZone(Section):
     hotspots: HotspotSpec
 
 
-Zone = RectZone | JurisdictionZone | HotspotZone
+def _zone_kind(value: object) -> str | None:
+    """Which kind of zone a mapping describes, by its key; None lets pydantic say what is allowed."""
+    if isinstance(value, dict):
+        for key, kind in (
+            ("rect", "RectZone"),
+            ("jurisdiction", "JurisdictionZone"),
+            ("hotspots", "HotspotZone"),
+        ):
+            if key in value:
+                return kind
+        return None
+    return type(value).__name__ if isinstance(value, RectZone | JurisdictionZone | HotspotZone) else None
+
+
+Zone = Annotated[
+    Annotated[RectZone, Tag("RectZone")]
+    | Annotated[JurisdictionZone, Tag("JurisdictionZone")]
+    | Annotated[HotspotZone, Tag("HotspotZone")],
+    Discriminator(
+        _zone_kind,
+        custom_error_type="zone",
+        custom_error_message="a zone is {rect: [x0, y0, x1, y1]}, {jurisdiction: NAME} or "
+        "{hotspots: {top: K, at_step: S}}",
+    ),
+]
 
 
 # -------------------------------------------------------------------------------------- output
