@@ -83,7 +83,8 @@ def _load(path: Path, texts: list[str] | None, steps: int | None = None) -> Scen
     raw = read_scenario_file(path)
     flags = [f"--set {t}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])
     source = f"{path} with {' '.join(flags)}" if flags else str(path)
-    return validate_scenario(apply_overrides(raw, overrides, source), source)
+    merged = apply_overrides(raw, overrides, source)
+    return validate_scenario(merged, source, horizon_from_file="steps" not in overrides)
 
 
 DbOption = Annotated[

@@ -8,10 +8,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from simulation.experiments.schema import ExperimentSpec
+from simulation.scenario.claims import RangeSpec
 from simulation.scenario.loader import (
     ScenarioError,
     describe_error,
     looks_like,
+    range_problems,
     read_yaml_file,
     schema_has_path,
 )
@@ -54,6 +56,14 @@ def validate_experiment(raw: Any, source: str) -> ExperimentSpec:
     ]
     if unknown:
         raise ExperimentError(source, unknown)
+    problems = [
+        f"parameters.{path}: {problem}"
+        for path, values in spec.parameters.items()
+        if isinstance(values, RangeSpec)
+        for problem in range_problems([p for p in path.split(".") if p], values)
+    ]
+    if problems:
+        raise ExperimentError(source, problems)
     return spec
 
 

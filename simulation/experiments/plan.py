@@ -110,11 +110,14 @@ def plan_experiment(
         for index, point in enumerate(points):
             scenario = _validated(scenario_input, {**point, **fixed}, index, where)
             if index == 0:
-                if scenario.name in names and names[scenario.name] != scenario_input.source:
+                if scenario.name in names:
+                    same = _same_file(names[scenario.name], scenario_input.source)
                     raise ExperimentError(
                         where,
                         [
-                            f"scenarios: {names[scenario.name]} and {scenario_input.source} are both "
+                            f"scenarios: {scenario_input.source} is listed twice; list each scenario once"
+                            if same
+                            else f"scenarios: {names[scenario.name]} and {scenario_input.source} are both "
                             f"named {scenario.name!r}; give each scenario a distinct name"
                         ],
                     )
@@ -141,6 +144,13 @@ def plan_experiment(
     return plan
 
 
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return a == b or Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
+
+
 def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
     """Settings the experiment imposes on every run: steps and output."""
     fixed: dict[str, Any] = {}
@@ -159,7 +169,7 @@ def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: 
         # than a claim's window, and they are no part of a run's identity.
         simulated = {k: v for k, v in scenario_input.raw.items() if k not in NOT_SIMULATED}
         raw = apply_overrides(simulated, overrides, scenario_input.source)
-        scenario = validate_scenario(raw, scenario_input.source)
+        scenario = validate_scenario(raw, scenario_input.source, horizon_from_file="steps" not in overrides)
         if scenario_input.strategy_off:
             scenario = without_strategy(scenario).model_copy(update={"name": scenario.name})
         return scenario

@@ -10,13 +10,16 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import annotated_types
 from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 
 from simulation import inputs
 from simulation.inputs import InputError, parse_yaml, shown
 from simulation.levers.catalogue import PRINCIPLES, levers_of
+from simulation.scenario.claims import RangeSpec
 from simulation.scenario.schema import Scenario
-from simulation.scenario.section import yaml_spelling
+from simulation.scenario.section import number_kind, yaml_spelling
 
 MAX_SET_CHARS = 100_000
 """Longest ``--set`` value read."""
@@ -169,8 +172,13 @@ def looks_like(raw: dict[str, Any], model: type[BaseModel]) -> bool:
     return not raw or any(isinstance(key, str) and key in model.model_fields for key in raw)
 
 
-def validate_scenario(raw: Any, source: str) -> Scenario:
-    """Validate a parsed mapping into a Scenario or raise ScenarioError naming each bad field."""
+def validate_scenario(raw: Any, source: str, horizon_from_file: bool = True) -> Scenario:
+    """Validate a parsed mapping into a Scenario or raise ScenarioError naming each bad field.
+
+    ``horizon_from_file``: the scenario's own ``steps`` are its horizon, so a lever that starts
+    after it can never act and is an error. When the caller shortens the run (``--steps``, an
+    experiment's ``steps``), a lever the shorter run never reaches is left alone.
+    """
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
@@ -187,14 +195,94 @@ def validate_scenario(raw: Any, source: str) -> Scenario:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(source, _errors(exc, raw)) from None
-    problems = [
-        f"assumptions.{path}: no such setting in the scenario schema (use dotted paths as in --set)"
-        for path in scenario.assumptions
-        if not schema_has_path(Scenario, [p for p in path.split(".") if p])
-    ]
+    problems = [*assumption_problems(scenario), *(lever_problems(scenario) if horizon_from_file else [])]
     if problems:
         raise ScenarioError(source, problems)
     return scenario
+
+
+def lever_problems(scenario: Scenario) -> list[str]:
+    """Levers whose whole window lies after the last month: they could never act."""
+    return [
+        f"strategy.{principle}.{name}.start: month {lever.start} is after the last month "
+        f"({scenario.steps}); the lever would never act"
+        for principle, name, lever in scenario.strategy.levers()
+        if lever.start > scenario.steps
+    ]
+
+
+def assumption_problems(scenario: Scenario) -> list[str]:
+    """Assumption ranges that name no setting or reach outside the setting's own allowed values."""
+    problems = []
+    for path, spec in scenario.assumptions.items():
+        parts = [p for p in path.split(".") if p]
+        if not schema_has_path(Scenario, parts):
+            problems.append(
+                f"assumptions.{path}: no such setting in the scenario schema (use dotted paths as in --set)"
+            )
+            continue
+        problems += [f"assumptions.{path}: {p}" for p in range_problems(parts, spec)]
+    return problems
+
+
+def field_at(model: type[BaseModel], parts: list[str]) -> FieldInfo | None:
+    """The pydantic field a dotted path names (None inside free-form mappings such as zones)."""
+    current: Any = model
+    field: FieldInfo | None = None
+    for part in parts:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(part)
+        if field is None:
+            return None
+        current = _unwrap_optional(field.annotation)
+    return field
+
+
+def field_bounds(field: FieldInfo) -> tuple[float | None, bool, float | None, bool]:
+    """(lowest, lowest allowed?, highest, highest allowed?) of a numeric field's declared range."""
+    low = high = None
+    low_in = high_in = True
+    for rule in field.metadata:
+        if isinstance(rule, annotated_types.Ge):
+            low, low_in = float(rule.ge), True
+        elif isinstance(rule, annotated_types.Gt):
+            low, low_in = float(rule.gt), False
+        elif isinstance(rule, annotated_types.Le):
+            high, high_in = float(rule.le), True
+        elif isinstance(rule, annotated_types.Lt):
+            high, high_in = float(rule.lt), False
+    return low, low_in, high, high_in
+
+
+def range_problems(parts: list[str], spec: RangeSpec) -> list[str]:
+    """What is wrong with sampling ``spec`` for the setting at ``parts``: outside its bounds, or
+    fractional values for a whole-number setting."""
+    field = field_at(Scenario, parts)
+    if field is None:
+        return []
+    kind, inside = number_kind(field.annotation)
+    if kind is None or inside:
+        return ["this setting is not a number; a range {low, high} cannot be sampled for it"]
+    problems = []
+    if kind == "int" and spec.type != "int":
+        problems.append("the setting takes whole numbers; add type: int to the range")
+    low, low_in, high, high_in = field_bounds(field)
+    allowed = _describe_bounds(low, low_in, high, high_in)
+    if low is not None and (spec.low < low or (spec.low == low and not low_in)):
+        problems.append(f"low ({spec.low:g}) is outside the setting's allowed values ({allowed})")
+    if high is not None and (spec.high > high or (spec.high == high and not high_in)):
+        problems.append(f"high ({spec.high:g}) is outside the setting's allowed values ({allowed})")
+    return problems
+
+
+def _describe_bounds(low: float | None, low_in: bool, high: float | None, high_in: bool) -> str:
+    parts = []
+    if low is not None:
+        parts.append(f"{'>=' if low_in else '>'} {low:g}")
+    if high is not None:
+        parts.append(f"{'<=' if high_in else '<'} {high:g}")
+    return " and ".join(parts) or "any number"
 
 
 def read_yaml_file(path: str | Path, error: type[ScenarioError] = ScenarioError) -> Any:
@@ -223,7 +311,7 @@ def load_scenario(path: str | Path | None = None, overrides: Mapping[str, Any] |
     raw = read_scenario_file(path) if path is not None else {}
     if overrides:
         raw = apply_overrides(raw, overrides, source)
-    return validate_scenario(raw, source)
+    return validate_scenario(raw, source, horizon_from_file="steps" not in (overrides or {}))
 
 
 NOT_SIMULATED = frozenset({"theory_of_success", "assumptions"})
