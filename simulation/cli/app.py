@@ -24,6 +24,7 @@ from rich.progress import (
 
 from simulation.cli import format as fmt
 from simulation.cli.dashboard import dashboard
+from simulation.cost import too_long
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
 from simulation.scenario.loader import (
     apply_overrides,
@@ -252,7 +253,11 @@ def run(
     db: DbOption = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Re-run replications already stored with the same settings."),
+        typer.Option(
+            "--force",
+            help="Re-run replications already stored with the same settings; run even when a run is "
+            "estimated to exceed the time limit.",
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
@@ -261,6 +266,8 @@ def run(
         spec = _load(scenario, overrides, steps)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
+    if (refusal := too_long(spec)) and not force:
+        raise bad_input(f"{scenario}: {refusal}")
     store = open_store(db)
     seeds = replication_seed_details(seed, replications)
     with store, _progress(quiet) as progress:

@@ -21,6 +21,7 @@ from rich.table import Table
 
 from simulation.cli import format as fmt
 from simulation.cli.app import BAD_INPUT, RUN_FAILED, DbOption, app, bad_input, open_store
+from simulation.cost import duration
 from simulation.storage import ResultsStore
 from simulation.storage.ledger import experiment_status, load_experiment_record, load_sweeps
 
@@ -71,6 +72,9 @@ def sweep(
         int | None, typer.Option(min=1, help="Runs per task (default: chosen from runs and workers).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
+    ] = False,
 ) -> None:
     """Run an experiment: every scenario x parameter point x replication not stored yet."""
     from simulation.experiments import ExperimentError, prepare_experiment
@@ -83,6 +87,8 @@ def sweep(
         prepared = prepare_experiment(experiment)
     except ExperimentError as exc:
         raise bad_input(str(exc)) from None
+    if prepared.plan.longest[1] and not force and not dry_run:
+        raise bad_input(f"{experiment}: {prepared.plan.longest[1]}")
     store = open_store(db)
     slots = 1 if executor is ExecutorChoice.serial else workers or default_workers()
     with store:
@@ -112,6 +118,13 @@ def _print_dry_run(
         soft_wrap=True,
     )
     out.print(f"already stored: {len(plan.tasks) - len(todo)}; to run: {len(todo)}", markup=False)
+    out.print(
+        f"from the runs' size: about {duration(plan.size_seconds)} of computing for all {len(plan.tasks)} "
+        f"distinct runs on one worker; the largest run about {duration(plan.longest[0])}"
+        + (f" (refused without --force: {plan.longest[1]})" if plan.longest[1] else ""),
+        markup=False,
+        soft_wrap=True,
+    )
     estimate = estimate_run_time(store, list(plan.tasks), todo)
     if estimate is not None and todo:
         size = batch_size_for(len(todo), slots, batch_size)

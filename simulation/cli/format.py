@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from simulation.cost import duration, run_seconds, too_long
 from simulation.indicators import INDICATORS
 from simulation.scenario import Scenario
 
@@ -53,7 +54,8 @@ def describe_scenario(source: Path | str, scenario: Scenario) -> str:
     return (
         f"ok  {source}: {scenario.name!r}, grid {world.grid.width}x{world.grid.height}, "
         f"{len(world.jurisdictions)} jurisdictions ({jurisdictions}), "
-        f"{world.ocgs.count} groups, {scenario.steps} steps"
+        f"{world.ocgs.count} groups, {scenario.steps} steps; about {duration(run_seconds(scenario))} per run"
+        + (" (above the limit: ocsim run needs --force)" if too_long(scenario) else "")
     )
 
 

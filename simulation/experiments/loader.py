@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from simulation.cost import MAX_PLAN_POINTS, MAX_PLAN_RUNS
 from simulation.experiments.schema import ExperimentSpec
 from simulation.scenario.claims import RangeSpec
 from simulation.scenario.loader import (
@@ -64,7 +65,30 @@ def validate_experiment(raw: Any, source: str) -> ExperimentSpec:
     ]
     if problems:
         raise ExperimentError(source, problems)
+    if size_problem := plan_size_problem(spec):
+        raise ExperimentError(source, [size_problem])
     return spec
+
+
+def plan_size_problem(spec: ExperimentSpec) -> str | None:
+    """Why an experiment is too big to plan, counted arithmetically (docs/experiments.md, limits)."""
+    from simulation.experiments.design import design_size
+
+    points = design_size(spec)
+    pairs = points * len(spec.scenarios)
+    runs = pairs * spec.replications
+    counted = (
+        f"{len(spec.scenarios)} scenario(s) x {points:,} point(s) ({spec.design.type}) x "
+        f"{spec.replications:,} replication(s) = {runs:,} runs"
+    )
+    if pairs > MAX_PLAN_POINTS:
+        return (
+            f"design: {counted}; at most {MAX_PLAN_POINTS:,} scenario x point pairs are planned in one "
+            "experiment; split it or use fewer values or samples"
+        )
+    if runs > MAX_PLAN_RUNS:
+        return f"replications: {counted}; at most {MAX_PLAN_RUNS:,} runs are planned in one experiment"
+    return None
 
 
 def read_experiment_file(path: str | Path) -> Any:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.cost import run_seconds, too_long
 from simulation.experiments.design import describe_design, design_points
 from simulation.experiments.loader import ExperimentError, resolve_scenario_path
 from simulation.experiments.schema import ExperimentSpec
@@ -75,6 +76,10 @@ class ExperimentPlan:
     members: list[PlannedRun]
     tasks: dict[str, RunTask] = field(default_factory=dict)
     """Distinct runs by key, in plan order."""
+    size_seconds: float = 0.0
+    """Estimated time of all distinct runs from their size (``simulation.cost``), one worker."""
+    longest: tuple[float, str] = (0.0, "")
+    """The largest run's estimated seconds and why it is refused, if it is (else '')."""
 
     @property
     def design(self) -> dict[str, Any]:
@@ -125,9 +130,14 @@ def plan_experiment(
             config = resolved_config(scenario)
             text = json.dumps(config, sort_keys=True)
             digest = config_hash(config)
+            seconds = run_seconds(scenario)
+            if seconds > plan.longest[0]:
+                plan.longest = (seconds, too_long(scenario) or "")
             for seed in seeds:
                 key = make_run_key(digest, seed.seed, scenario.steps)
                 plan.members.append(PlannedRun(scenario.name, index, seed.replication, key, dict(point)))
+                if key not in plan.tasks:
+                    plan.size_seconds += seconds
                 plan.tasks.setdefault(
                     key,
                     RunTask(
