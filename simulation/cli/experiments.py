@@ -198,7 +198,9 @@ def _print_summary(summary: SweepSummary) -> None:
     rate = summary.finished / summary.wall_time * 3600 if summary.wall_time > 0 and summary.finished else 0.0
     out.print(
         f"experiment {summary.experiment}: {summary.finished} finished, {summary.failed} failed, "
-        f"{summary.skipped} already stored, of {summary.planned} runs; "
+        f"{summary.skipped} already stored, "
+        + (f"{summary.elsewhere} being computed by another sweep, " if summary.elsewhere else "")
+        + f"of {summary.planned} runs; "
         f"{_duration(summary.wall_time)} on {summary.executor}"
         + (f" ({rate:,.0f} runs/hour)" if rate else ""),
         markup=False,
@@ -251,8 +253,10 @@ def _print_experiments(store: ResultsStore) -> None:
         out.print(f"no experiments in {store.display_url}", markup=False, soft_wrap=True)
         return
     table = Table(title=f"experiments in {store.display_url}")
-    for column in ("experiment", "planned", "finished", "failed", "pending", "updated"):
-        table.add_column(column, justify="left" if column in ("experiment", "updated") else "right")
+    for column in ("experiment", "planned", "finished", "failed", "pending", "updated", "last sweep"):
+        table.add_column(
+            column, justify="right" if column in ("planned", "finished", "failed", "pending") else "left"
+        )
     for row in status.itertuples():
         table.add_row(
             row.experiment,
@@ -261,6 +265,7 @@ def _print_experiments(store: ResultsStore) -> None:
             str(row.failed),
             str(row.pending),
             f"{row.updated_at:%Y-%m-%d %H:%M}",
+            row.last_sweep,
         )
     out.print(table)
 

@@ -15,7 +15,16 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import case, delete, func, insert, select, update
 
-from simulation.storage.schema import claim_verdicts, experiment_runs, experiments, findings, runs, sweeps
+from simulation.storage.leases import is_stale
+from simulation.storage.schema import (
+    claim_verdicts,
+    experiment_runs,
+    experiments,
+    findings,
+    runs,
+    sweep_heartbeats,
+    sweeps,
+)
 from simulation.storage.store import ResultsStore
 
 _CHUNK = 500
@@ -171,21 +180,44 @@ def experiment_status(store: ResultsStore) -> pd.DataFrame:
     )
     frame = store.query_frame(query)
     frame["pending"] = frame["planned"] - frame["finished"] - frame["failed"]
-    return frame[["experiment", "planned", "finished", "failed", "pending", "created_at", "updated_at"]]
+    latest = load_sweeps(store).drop_duplicates("experiment", keep="last").set_index("experiment")["status"]
+    frame["last_sweep"] = [latest.get(name, "") for name in frame["experiment"]]
+    columns = ["experiment", "planned", "finished", "failed", "pending", "created_at", "updated_at"]
+    return frame[[*columns, "last_sweep"]]
 
 
 def load_sweeps(store: ResultsStore, experiment: str | None = None) -> pd.DataFrame:
-    """Every invocation (newest last) with its provenance; ``package_versions`` parsed."""
+    """Every invocation (newest last) with its provenance; ``package_versions`` parsed.
+
+    A sweep still recorded as running whose heartbeat stopped (its process died) is shown as
+    'interrupted' (``simulation.storage.leases``).
+    """
     query = (
-        select(experiments.c.name.label("experiment"), sweeps)
+        select(
+            experiments.c.name.label("experiment"), sweeps, sweep_heartbeats.c.beat_at.label("heartbeat_at")
+        )
         .join(experiments, experiments.c.id == sweeps.c.experiment_id)
+        .outerjoin(sweep_heartbeats, sweep_heartbeats.c.sweep_id == sweeps.c.id)
         .order_by(sweeps.c.id)
     )
     if experiment is not None:
         query = query.where(experiments.c.name == experiment)
     frame = store.query_frame(query).rename(columns={"id": "sweep_id"})
     frame["package_versions"] = [json.loads(v) if v else {} for v in frame["package_versions"]]
+    now = _now()
+    frame["status"] = [
+        "interrupted" if is_stale(status, _timestamp(beat), _timestamp(started), now) else status
+        for status, beat, started in zip(
+            frame["status"], frame["heartbeat_at"], frame["started_at"], strict=True
+        )
+    ]
     return frame
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
 
 
 def load_experiment_record(store: ResultsStore, name: str) -> dict[str, Any] | None:
