@@ -3,6 +3,9 @@ interrupted, and two sweeps of one experiment at the same time never compute a r
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -162,3 +165,24 @@ def test_staleness_follows_the_heartbeat(age, stale):
     now = datetime.now(UTC)
     assert leases.is_stale("running", now - timedelta(seconds=age), None, now) is stale
     assert leases.is_stale("finished", now - timedelta(seconds=age), None, now) is False
+
+
+def test_a_sweep_killed_on_this_machine_is_seen_dead_at_once(tmp_path):
+    """No waiting for the lease to run out: the heartbeat names the host and process, and a
+    process of this machine that no longer exists holds nothing."""
+    path = experiment(tmp_path)
+    url = f"sqlite:///{tmp_path / 'killed.sqlite'}"
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    with ResultsStore(url) as store:
+        dead, keys = a_sweep(store, path)
+        leases.claim(store, dead, keys)
+        with store.engine.begin() as conn:
+            conn.execute(
+                insert(sweep_heartbeats).values(
+                    sweep_id=dead, beat_at=datetime.now(UTC), host=socket.gethostname(), pid=ended.pid
+                )
+            )
+        assert load_sweeps(store, "lease_sweep")["status"].tolist() == ["interrupted"]
+    summary = run_experiment(path, executor="serial", db=url)
+    assert (summary.finished, summary.elsewhere) == (6, 0)

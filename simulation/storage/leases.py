@@ -12,6 +12,8 @@ and the next sweep of its experiment records it, as ``interrupted``.
 
 from __future__ import annotations
 
+import os
+import socket
 import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -112,7 +114,11 @@ def beat(store: ResultsStore, sweep_id: int) -> None:
             update(sweep_heartbeats).where(sweep_heartbeats.c.sweep_id == sweep_id).values(beat_at=now)
         )
         if renewed.rowcount == 0:
-            conn.execute(insert(sweep_heartbeats).values(sweep_id=sweep_id, beat_at=now))
+            conn.execute(
+                insert(sweep_heartbeats).values(
+                    sweep_id=sweep_id, beat_at=now, host=socket.gethostname(), pid=os.getpid()
+                )
+            )
         conn.execute(
             update(run_leases)
             .where(run_leases.c.sweep_id == sweep_id)
@@ -149,8 +155,25 @@ def stale_condition(now: datetime):
     )
 
 
+def process_gone(host: str | None, pid: int | None) -> bool:
+    """Whether the process ``pid`` on ``host`` is known to have ended (only this machine can tell)."""
+    if host != socket.gethostname() or pid is None or pid == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, ValueError, OSError):
+        return False
+    return False
+
+
 def close_dead_sweeps(store: ResultsStore, experiment_id: int | None = None) -> int:
-    """Mark sweeps whose process died as 'interrupted' and free their leases; returns how many."""
+    """Mark sweeps whose process died as 'interrupted' and free their leases; returns how many.
+
+    Dead are sweeps still 'running' whose heartbeat is older than ``LEASE_SECONDS``, and at once
+    those of this machine whose process no longer exists (a ``kill -9`` just before).
+    """
     now = _now()
     condition = stale_condition(now)
     if experiment_id is not None:
@@ -158,6 +181,14 @@ def close_dead_sweeps(store: ResultsStore, experiment_id: int | None = None) -> 
     try:
         with store.engine.begin() as conn:
             dead = list(conn.execute(select(sweeps.c.id).where(condition)).scalars())
+            local = (
+                select(sweep_heartbeats.c.sweep_id, sweep_heartbeats.c.host, sweep_heartbeats.c.pid)
+                .join(sweeps, sweeps.c.id == sweep_heartbeats.c.sweep_id)
+                .where(sweeps.c.status == "running", sweep_heartbeats.c.host == socket.gethostname())
+            )
+            if experiment_id is not None:
+                local = local.where(sweeps.c.experiment_id == experiment_id)
+            dead += [row.sweep_id for row in conn.execute(local) if process_gone(row.host, row.pid)]
             if not dead:
                 return 0
             conn.execute(
@@ -170,10 +201,19 @@ def close_dead_sweeps(store: ResultsStore, experiment_id: int | None = None) -> 
     return len(dead)
 
 
-def is_stale(status: str, beat_at: datetime | None, started_at: datetime | None, now: datetime) -> bool:
-    """Python twin of ``stale_condition`` for rows already loaded."""
+def is_stale(
+    status: str,
+    beat_at: datetime | None,
+    started_at: datetime | None,
+    now: datetime,
+    host: str | None = None,
+    pid: int | None = None,
+) -> bool:
+    """Python twin of ``close_dead_sweeps``'s test for rows already loaded."""
     if status != "running":
         return False
+    if process_gone(host, pid):
+        return True
     last = _aware(beat_at) or _aware(started_at)
     return last is not None and (now - last).total_seconds() > LEASE_SECONDS
 

@@ -194,7 +194,11 @@ def load_sweeps(store: ResultsStore, experiment: str | None = None) -> pd.DataFr
     """
     query = (
         select(
-            experiments.c.name.label("experiment"), sweeps, sweep_heartbeats.c.beat_at.label("heartbeat_at")
+            experiments.c.name.label("experiment"),
+            sweeps,
+            sweep_heartbeats.c.beat_at.label("heartbeat_at"),
+            sweep_heartbeats.c.pid.label("heartbeat_pid"),
+            sweep_heartbeats.c.host.label("heartbeat_host"),
         )
         .join(experiments, experiments.c.id == sweeps.c.experiment_id)
         .outerjoin(sweep_heartbeats, sweep_heartbeats.c.sweep_id == sweeps.c.id)
@@ -205,13 +209,25 @@ def load_sweeps(store: ResultsStore, experiment: str | None = None) -> pd.DataFr
     frame = store.query_frame(query).rename(columns={"id": "sweep_id"})
     frame["package_versions"] = [json.loads(v) if v else {} for v in frame["package_versions"]]
     now = _now()
+    rows = zip(
+        frame["status"],
+        frame["heartbeat_at"],
+        frame["started_at"],
+        frame["heartbeat_host"],
+        frame["heartbeat_pid"],
+        strict=True,
+    )
     frame["status"] = [
-        "interrupted" if is_stale(status, _timestamp(beat), _timestamp(started), now) else status
-        for status, beat, started in zip(
-            frame["status"], frame["heartbeat_at"], frame["started_at"], strict=True
-        )
+        "interrupted"
+        if is_stale(status, _timestamp(beat), _timestamp(started), now, host, _pid(pid))
+        else status
+        for status, beat, started, host, pid in rows
     ]
-    return frame
+    return frame.drop(columns=["heartbeat_host", "heartbeat_pid"])
+
+
+def _pid(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def _timestamp(value: Any) -> datetime | None:

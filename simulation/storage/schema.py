@@ -216,4 +216,6 @@ sweep_heartbeats = Table(
     metadata,
     Column("sweep_id", Integer, primary_key=True, autoincrement=False, comment="sweeps.id"),
     Column("beat_at", DateTime(timezone=True), nullable=False, comment="last sign of life"),
+    Column("host", String(200), nullable=True, comment="machine the sweep's process runs on"),
+    Column("pid", Integer, nullable=True, comment="the sweep's process id on that machine"),
 )
