@@ -140,6 +140,10 @@ def parse_yaml(text: str, max_depth: int = MAX_DEPTH) -> Any:
         for event in yaml.parse(text, Loader=_Loader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
+        if "nesting depth" in str(exc.problem):  # libyaml's own limit, met while scanning ahead
+            raise InputError(
+                f"nests deeper than {max_depth} levels; a scenario needs no more than 6"
+            ) from None
         raise InputError(f"not valid YAML: {_yaml_problem(exc)}") from None
     except yaml.YAMLError as exc:
         raise InputError(f"not valid YAML: {str(exc).splitlines()[0][:200]}") from None
