@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import signal
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,9 @@ from simulation.cli import app
 from simulation.experiments.design import design_points, design_size
 from simulation.experiments.loader import validate_experiment
 from simulation.scenario import ScenarioError
-from simulation.scenario.loader import _unwrap_optional
+from simulation.scenario.loader import _unwrap_optional, field_at, field_bounds, validate_scenario
 from simulation.scenario.schema import Scenario
+from simulation.scenario.section import number_kind
 
 HOSTILE = Path(__file__).parent / "hostile"
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -412,3 +414,75 @@ def _drawn_integers() -> list[int]:
 def test_the_suite_is_deterministic():
     """Derandomized settings give the same examples run after run."""
     assert _drawn_integers() == _drawn_integers()
+
+
+# --------------------------------------------------------------------- accepted documents run
+UNBOUNDED_CAP = 1e6
+"""Settings without a documented upper bound are drawn up to this here: beyond it some make a run
+crawl or crash (world.geography.urban_population=1e12 crawls; see the note below). The per-field
+upper bounds the schema is getting will let this test draw from the whole allowed range."""
+
+
+def numeric_leaves() -> list[tuple[tuple[str, ...], str, float | None, float | None]]:
+    """(path, 'int' | 'float', lowest, highest) of every numeric setting of the scenario."""
+    found = []
+    for path in SCENARIO_LEAVES:
+        field = field_at(Scenario, list(path))
+        if field is None:
+            continue
+        kind, inside = number_kind(field.annotation)
+        if kind is None or inside:
+            continue
+        low, low_in, high, high_in = field_bounds(field)
+        if low is not None and not low_in:
+            low = low + (1 if kind == "int" else 1e-9)
+        if high is not None and not high_in:
+            high = high - (1 if kind == "int" else 1e-9)
+        found.append((path, kind, low, high))
+    return found
+
+
+NUMERIC_LEAVES = numeric_leaves()
+
+
+@st.composite
+def accepted_candidates(draw) -> dict[str, Any]:
+    doc = copy.deepcopy(BASE_SCENARIO)
+    for _ in range(draw(st.integers(1, 4))):
+        path, kind, low, high = draw(st.sampled_from(NUMERIC_LEAVES))
+        low = -UNBOUNDED_CAP if low is None else low
+        high = UNBOUNDED_CAP if high is None else high
+        if kind == "int":
+            value: Any = draw(st.integers(math.ceil(low), math.floor(max(low, high))))
+        else:
+            value = draw(st.floats(low, max(low, high), allow_nan=False, allow_infinity=False))
+        set_at(doc, path, value)
+    return doc
+
+
+class Hung(Exception):
+    pass
+
+
+@fuzz(60)
+@given(doc=accepted_candidates())
+def test_every_accepted_document_runs_three_months_of_a_small_world(doc):
+    from simulation.runner import run_scenario
+
+    try:
+        scenario = validate_scenario(doc, "fuzz.yaml")
+    except ScenarioError:
+        return
+    scenario = scenario.model_copy(update={"steps": 3})
+
+    def hung(*_):
+        raise Hung("3 months of a 16x16 world took over 30 s")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(30)
+    try:
+        result = run_scenario(scenario, seed=1, steps=3)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(result.metrics) == 3
