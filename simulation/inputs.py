@@ -68,6 +68,11 @@ def shown(value: Any) -> str:
     return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
+def clip(text: str, limit: int = SHOWN_CHARS) -> str:
+    """Text as a message quotes it, cut to ``limit`` characters."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 # ------------------------------------------------------------------------------------- files
 def read_text_file(path: str | Path, max_bytes: int = MAX_FILE_BYTES) -> str:
     """The text of a regular UTF-8 file of at most ``max_bytes``; anything else is an InputError."""

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from simulation.cli import app
@@ -221,3 +222,26 @@ def test_a_name_with_a_control_character_runs_and_is_stored(tmp_path):
         app, ["run", str(tmp_path / "bell.yaml"), "--steps", "2", "-q", "--db", f"sqlite:///{db}"]
     )
     assert result.exit_code == 0, result.output
+
+
+def test_a_sweep_with_a_run_estimated_above_the_limit_needs_force(tmp_path):
+    shutil.copy(HOSTILE / "tiny.yaml", tmp_path / "tiny.yaml")
+    spec = {
+        "name": "too_long",
+        "scenarios": ["tiny.yaml"],
+        "steps": 20_000,
+        "parameters": {"world.grid.width": [1000], "world.grid.height": [1000]},
+    }
+    (tmp_path / "long.yaml").write_text(yaml.safe_dump(spec))
+    db = tmp_path / "never.sqlite"
+    refused(["sweep", "long.yaml", "--db", f"sqlite:///{db}"], "long.yaml", "need --force", cwd=tmp_path)
+    assert not db.exists()
+
+
+def test_a_single_misspelt_section_is_named_but_a_foreign_file_is_not_quoted(tmp_path):
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("wrold: {grid: {width: 20}}\n")
+    refused(["validate", str(typo)], "wrold: unknown field")
+    long_path = "x." * 5000 + "y=1"
+    result = refused(["validate", str(HOSTILE / "tiny.yaml"), "--set", long_path], "no such setting")
+    assert len(result.stderr) < 1000

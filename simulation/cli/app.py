@@ -25,6 +25,7 @@ from rich.progress import (
 from simulation.cli import format as fmt
 from simulation.cli.dashboard import dashboard
 from simulation.cost import too_long
+from simulation.inputs import clip
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
 from simulation.scenario.loader import (
     apply_overrides,
@@ -82,7 +83,7 @@ def _load(path: Path, texts: list[str] | None, steps: int | None = None) -> Scen
     """The validated scenario; messages name the flags as well as the file when flags apply."""
     overrides = _parse_overrides(texts, steps)
     raw = read_scenario_file(path)
-    flags = [f"--set {t}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])
+    flags = [f"--set {clip(t)}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])
     source = f"{path} with {' '.join(flags)}" if flags else str(path)
     merged = apply_overrides(raw, overrides, source)
     return validate_scenario(merged, source, horizon_from_file="steps" not in overrides)

@@ -91,7 +91,9 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
     for path, value in overrides.items():
         parts = [p for p in path.split(".") if p]
         if not parts or not schema_has_path(Scenario, parts):
-            problems.append(f"{path}: no such setting in the scenario schema{_allowed_levers(parts)}")
+            problems.append(
+                f"{shown(path)[1:-1]}: no such setting in the scenario schema{_allowed_levers(parts)}"
+            )
             continue
         node = merged
         for part in parts[:-1]:
@@ -168,8 +170,10 @@ def _errors(exc: ValidationError, raw: Any) -> list[str]:
 
 
 def looks_like(raw: dict[str, Any], model: type[BaseModel]) -> bool:
-    """Whether a mapping shares at least one top-level key with ``model`` (else it is some other file)."""
-    return not raw or any(isinstance(key, str) and key in model.model_fields for key in raw)
+    """Whether a mapping could be meant as ``model``: it shares a top-level key with it, or has a
+    single key (a misspelt section is reported as an unknown field). Anything else is some other
+    file, whose keys are not quoted back."""
+    return len(raw) < 2 or any(isinstance(key, str) and key in model.model_fields for key in raw)
 
 
 def validate_scenario(raw: Any, source: str, horizon_from_file: bool = True) -> Scenario:
