@@ -417,10 +417,44 @@ def test_the_suite_is_deterministic():
 
 
 # --------------------------------------------------------------------- accepted documents run
-UNBOUNDED_CAP = 1e6
+UNBOUNDED_CAP = 1e3
 """Settings without a documented upper bound are drawn up to this here: beyond it some make a run
-crawl or crash (world.geography.urban_population=1e12 crawls; see the note below). The per-field
-upper bounds the schema is getting will let this test draw from the whole allowed range."""
+crawl or crash (``UNBOUNDED_BREAKS`` below). Once the schema gives every setting an upper bound,
+this test can draw from the whole allowed range."""
+
+UNBOUNDED_BREAKS = [
+    ("behaviour.ocg.extortion_rate", 1e4, "3 months of a 16x16 world take over 30 s"),
+    ("behaviour.ocg.exploitation_rate", 1e5, "over 30 s (1e4: 24 s)"),
+    ("world.geography.urban_population", 1e8, "over 30 s"),
+    ("world.geography.rural_population", 1e8, "over 30 s"),
+    ("world.geography.urban_population", 1e300, "ValueError: Probabilities contain NaN"),
+    ("world.geography.rural_population", 1e300, "ValueError: Probabilities contain NaN"),
+    ("world.geography.urban_radius", 1e300, "OverflowError: Numerical result out of range"),
+    ("behaviour.ocg.extortion_rate", 1e300, "ValueError: lam value too large"),
+    ("behaviour.ocg.exploitation_rate", 1e300, "ValueError: lam value too large"),
+    ("behaviour.member.sentence_months", 1e300, "ValueError: lam value too large"),
+    ("behaviour.recruitment.base_rate", 1e300, "ValueError: lam value too large"),
+    ("behaviour.recruitment.unemployment_weight", 1e300, "ValueError: lam value too large"),
+    ("behaviour.recruitment.exclusion_weight", 1e300, "ValueError: lam value too large"),
+    ("behaviour.recruitment.legitimacy_weight", 1e300, "ValueError: lam value too large"),
+]
+"""Values the schema accepts today that break a run, found by scanning every setting without an
+upper bound at 1e6, 1e12 and 1e300 (2^62 for integers); the schema's per-field bounds will refuse them."""
+
+
+@pytest.mark.parametrize(("setting", "value", "breaks"), UNBOUNDED_BREAKS)
+@pytest.mark.xfail(
+    run=False, reason="needs an upper bound on the setting (schema fields are being rewritten)"
+)
+def test_settings_without_an_upper_bound_that_break_a_run_are_refused(setting, value, breaks):
+    with pytest.raises(ScenarioError):
+        validate_scenario({**BASE_SCENARIO, **_nested(setting, value)}, "fuzz.yaml")
+
+
+def _nested(setting: str, value: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    set_at(doc, tuple(setting.split(".")), value)
+    return doc
 
 
 def numeric_leaves() -> list[tuple[tuple[str, ...], str, float | None, float | None]]:
