@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from simulation import inputs
-from simulation.inputs import InputError, parse_yaml, shown
+from simulation.inputs import InputError, clip, parse_yaml, shown
 from simulation.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.claims import RangeSpec
 from simulation.scenario.schema import Scenario
@@ -89,11 +89,15 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
     merged = copy.deepcopy(raw)
     problems = []
     for path, value in overrides.items():
+        if not isinstance(path, str):
+            problems.append(f"{shown(path)}: a setting is named by a dotted path (text)")
+            continue
         parts = [p for p in path.split(".") if p]
         if not parts or not schema_has_path(Scenario, parts):
-            problems.append(
-                f"{shown(path)[1:-1]}: no such setting in the scenario schema{_allowed_levers(parts)}"
-            )
+            problems.append(f"{clip(path)}: no such setting in the scenario schema{_allowed_levers(parts)}")
+            continue
+        if inputs.depth(value) > inputs.MAX_DEPTH:
+            problems.append(f"{clip(path)}: the value nests deeper than {inputs.MAX_DEPTH} levels")
             continue
         node = merged
         for part in parts[:-1]:
