@@ -245,3 +245,19 @@ def test_a_single_misspelt_section_is_named_but_a_foreign_file_is_not_quoted(tmp
     long_path = "x." * 5000 + "y=1"
     result = refused(["validate", str(HOSTILE / "tiny.yaml"), "--set", long_path], "no such setting")
     assert len(result.stderr) < 1000
+
+
+def test_a_dry_run_prints_the_estimate_from_the_runs_size(tmp_path):
+    shutil.copy(HOSTILE / "tiny.yaml", tmp_path / "tiny.yaml")
+    spec = {"name": "small", "scenarios": ["tiny.yaml"], "replications": 2}
+    (tmp_path / "small.yaml").write_text(yaml.safe_dump(spec))
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        result = runner.invoke(
+            app, ["sweep", "small.yaml", "--dry-run", "--db", "sqlite:///d.sqlite"], env=WIDE
+        )
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 0, result.output
+    assert "from the runs' size: about" in result.stdout and "for all 2 distinct runs" in result.stdout

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from simulation.inputs import shown
 from simulation.scenario.claims import RangeSpec
 from simulation.scenario.schema import OutputSpec, Section
 
@@ -116,7 +117,7 @@ class ExperimentSpec(Section):
                 if not isinstance(values, list | dict):
                     raise ValueError(
                         f"parameters.{path}: give a list of values (grid) or a range {{low, high}} "
-                        f"(got {values!r})"
+                        f"(got {shown(values)})"
                     )
         return parameters
 
