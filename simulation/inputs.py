@@ -238,12 +238,11 @@ class _Builder:
                 raise InputError(f"uses a mapping or list as a key on line {_line(event)}")
             key = value
             lines: dict[Any, int] = top[2]
-            if key in container or _hashable(key) in lines:
+            if key in lines:  # as the mapping would see it: 1, 1.0 and true are one key
                 raise InputError(
-                    f"gives the key {shown(key)} twice (lines {lines[_hashable(key)]} and {_line(event)}); "
-                    "keep one"
+                    f"gives the key {shown(key)} twice (lines {lines[key]} and {_line(event)}); keep one"
                 )
-            lines[_hashable(key)] = _line(event)
+            lines[key] = _line(event)
             top[1] = key
             return
         container[top[1]] = value
@@ -251,10 +250,6 @@ class _Builder:
 
 
 _NO_KEY = object()
-
-
-def _hashable(key: Any) -> Any:
-    return (type(key).__name__, key) if isinstance(key, bool) else key
 
 
 def _line(event: yaml.Event) -> int:

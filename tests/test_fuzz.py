@@ -160,7 +160,8 @@ def mutated(draw, base: dict[str, Any], leaves: list[tuple]) -> dict[str, Any]:
         elif kind == "delete":
             delete_at(doc, path)
         elif kind == "unknown":
-            set_at(doc, (*path[:-1], draw(st.sampled_from(["colour", "widht", "x" * 80, "Steps"]))), 1)
+            keys = ["colour", "widht", "x" * 80, "Steps", 1, True, 1.0, None, "1", "true"]
+            set_at(doc, (*path[:-1], draw(st.sampled_from(keys))), 1)
         else:
             depth = draw(st.sampled_from([3, 40, 2000]))
             nested: Any = 1

@@ -44,6 +44,8 @@ def test_quoted_values_stay_text():
         ("a: " + "[" * 40 + "]" * 40, "nests deeper than 32 levels"),
         ("a: 9223372036854775808\n", "is beyond ±(2^63 - 1)"),
         ("a: [1, 2\n", "not valid YAML"),
+        ("1: a\ntrue: b\n", "gives the key True twice (lines 1 and 2)"),
+        ("1: a\n1.0: b\n", "gives the key 1.0 twice"),
     ],
 )
 def test_documents_outside_the_rules_are_refused(text, problem):
