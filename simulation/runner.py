@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from simulation.model import CriminalMarketModel
+from simulation.core.model import CriminalMarketModel
 from simulation.scenario import Scenario
 
 ProgressCallback = Callable[[int, int], None]

@@ -11,14 +11,14 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from simulation.agents.member import Role, exit_hazard
-from simulation.agents.victim import Victim, VictimState
-from simulation.levers import LEVERS, LEVERS_BY_NAME
-from simulation.levers import apply as levers
-from simulation.model import CriminalMarketModel
-from simulation.modifiers import MODIFIERS
+from simulation.core.agents.member import Role, exit_hazard
+from simulation.core.agents.victim import Victim, VictimState
+from simulation.core.levers import LEVERS, LEVERS_BY_NAME
+from simulation.core.levers import apply as levers
+from simulation.core.model import CriminalMarketModel
+from simulation.core.modifiers import MODIFIERS
+from simulation.core.submodels import conflict, policing, victimisation
 from simulation.scenario import load_scenario
-from simulation.submodels import conflict, policing, victimisation
 from tests.conftest import SMALL_WORLD
 
 Probe = Callable[[CriminalMarketModel], float]
@@ -243,9 +243,11 @@ def test_a_lever_switched_on_mid_run_acts_from_the_next_month():
 
 
 def test_the_lever_docs_match_the_catalogue():
-    from simulation.levers.docs import DOCS_PATH, levers_markdown
+    from simulation.core.levers.docs import DOCS_PATH, levers_markdown
 
-    assert DOCS_PATH.read_text(encoding="utf-8") == levers_markdown(), "run python -m simulation.levers.docs"
+    assert DOCS_PATH.read_text(encoding="utf-8") == levers_markdown(), (
+        "run python -m simulation.core.levers.docs"
+    )
 
 
 def test_the_cli_lists_the_levers():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.agents.member import Role
-from simulation.agents.official import PublicOfficial
-from simulation.agents.victim import VictimState
-from simulation.submodels import conflict, victimisation
+from simulation.core.agents.member import Role
+from simulation.core.agents.official import PublicOfficial
+from simulation.core.agents.victim import VictimState
+from simulation.core.submodels import conflict, victimisation
 from tests.conftest import small_model
 
 

@@ -24,6 +24,7 @@ from rich.progress import (
 
 from simulation.cli import format as fmt
 from simulation.cli.dashboard import dashboard
+from simulation.core.seeds import ReplicationSeed, replication_seed_details
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
 from simulation.scenario.loader import (
     apply_overrides,
@@ -31,7 +32,6 @@ from simulation.scenario.loader import (
     read_scenario_file,
     validate_scenario,
 )
-from simulation.seeds import ReplicationSeed, replication_seed_details
 from simulation.storage import DatabaseURLError, ResultsStore, RunExistsError
 
 BAD_INPUT = 2
@@ -290,7 +290,7 @@ def levers(
     """List the strategy levers: principle, decision they enter, effect and cost."""
     from rich.table import Table
 
-    from simulation.levers import PRINCIPLES, levers_of
+    from simulation.core.levers import PRINCIPLES, levers_of
 
     if principle is not None and principle not in PRINCIPLES:
         raise bad_input(f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}")

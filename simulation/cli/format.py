@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from simulation.indicators import INDICATORS
+from simulation.core.indicators import INDICATORS
 from simulation.scenario import Scenario
 
 SUMMARY_INDICATORS: tuple[str, ...] = (

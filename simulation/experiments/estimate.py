@@ -44,7 +44,7 @@ def estimate_run_time(store: ResultsStore, keys: list[str], pending: list[RunTas
 
 def probe(task: RunTask) -> Estimate:
     """Build the first pending run's model and time a few months; extrapolate to its length."""
-    from simulation.model import CriminalMarketModel
+    from simulation.core.model import CriminalMarketModel
     from simulation.scenario.schema import Scenario
 
     scenario = Scenario.model_validate(json.loads(task.config))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.core.seeds import ReplicationSeed, replication_seed_details
 from simulation.experiments.design import describe_design, design_points
 from simulation.experiments.loader import ExperimentError, resolve_scenario_path
 from simulation.experiments.schema import ExperimentSpec
@@ -27,7 +28,6 @@ from simulation.scenario.loader import (
     resolved_config,
     validate_scenario,
 )
-from simulation.seeds import ReplicationSeed, replication_seed_details
 from simulation.storage.store import make_run_key
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from simulation.indicators import DISPLACEMENT_INDICATORS, INDICATORS
+from simulation.core.indicators import DISPLACEMENT_INDICATORS, INDICATORS
 
 UNITS = {i.name: i.unit for i in (*INDICATORS, *DISPLACEMENT_INDICATORS)}
 LABELS = {i.name: i.description for i in (*INDICATORS, *DISPLACEMENT_INDICATORS)}

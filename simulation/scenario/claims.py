@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from simulation.indicators import RECORDED_NAMES
+from simulation.core.indicators import RECORDED_NAMES
 
 DERIVED_METRICS: tuple[str, ...] = ("displacement_ratio", "cross_border_share", "wdq")
 """Metrics computed from a strategy run and its counterfactual (docs/displacement.md)."""

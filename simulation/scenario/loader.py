@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from simulation.levers.catalogue import PRINCIPLES, levers_of
+from simulation.core.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.schema import Scenario
 
 

@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
 
-from simulation.indicators import RECORDED_NAMES
-from simulation.levers.catalogue import PRINCIPLES, levers_of
+from simulation.core.indicators import RECORDED_NAMES
+from simulation.core.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.claims import Claim, RangeSpec
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]

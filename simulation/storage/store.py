@@ -22,7 +22,7 @@ from sqlalchemy import Connection, Select, delete, insert, inspect, select, upda
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
-from simulation.indicators import RECORDED_NAMES, SNAPSHOT_LAYERS
+from simulation.core.indicators import RECORDED_NAMES, SNAPSHOT_LAYERS
 from simulation.storage.bulk import write_metric_rows
 from simulation.storage.codec import MetricTable, decode_array, encode_snapshots
 from simulation.storage.database import DatabaseURLError, mask_password, open_engine

@@ -12,21 +12,21 @@ from collections import deque
 import mesa
 import numpy as np
 
-from simulation.agents.community import BlockExperience, BlockProgrammes, Community
-from simulation.agents.enabler import ENABLER_KINDS, Enabler
-from simulation.agents.member import Member, Role, exit_hazard
-from simulation.agents.ocg import OCG
-from simulation.agents.official import PoliceUnit, PublicOfficial
-from simulation.agents.victim import Victim, VictimState
-from simulation.indicators import SNAPSHOT_LAYERS
-from simulation.levers import apply as levers
-from simulation.levers.catalogue import PRINCIPLES
-from simulation.modifiers import DecisionModifiers
-from simulation.routing import RouteGraph, RouteOptions
+from simulation.core.agents.community import BlockExperience, BlockProgrammes, Community
+from simulation.core.agents.enabler import ENABLER_KINDS, Enabler
+from simulation.core.agents.member import Member, Role, exit_hazard
+from simulation.core.agents.ocg import OCG
+from simulation.core.agents.official import PoliceUnit, PublicOfficial
+from simulation.core.agents.victim import Victim, VictimState
+from simulation.core.indicators import SNAPSHOT_LAYERS
+from simulation.core.levers import apply as levers
+from simulation.core.levers.catalogue import PRINCIPLES
+from simulation.core.modifiers import DecisionModifiers
+from simulation.core.routing import RouteGraph, RouteOptions
+from simulation.core.submodels import conflict, policing, victimisation
+from simulation.core.world import World, dilate
+from simulation.core.zones import ZoneBook, ring
 from simulation.scenario.schema import Scenario
-from simulation.submodels import conflict, policing, victimisation
-from simulation.world import World, dilate
-from simulation.zones import ZoneBook, ring
 
 COUNTERS = (
     "recruits",

@@ -19,8 +19,8 @@ from mesa import Agent
 from mesa.discrete_space import CellAgent
 
 if TYPE_CHECKING:
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 
 class PoliceUnit(Agent):

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from simulation.levers.catalogue import LEVERS_BY_NAME, PRINCIPLES, Lever
-from simulation.modifiers import MODIFIERS, DecisionModifiers
+from simulation.core.levers.catalogue import LEVERS_BY_NAME, PRINCIPLES, Lever
+from simulation.core.modifiers import MODIFIERS, DecisionModifiers
+from simulation.core.world import World
+from simulation.core.zones import ZoneBook
 from simulation.scenario.schema import JurisdictionTarget, LeverSpec, StrategySpec, ZoneTarget
-from simulation.world import World
-from simulation.zones import ZoneBook
 
 _NEUTRAL = {m.name: m.neutral for m in MODIFIERS}
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.core.world import World, dilate
 from simulation.scenario.schema import HotspotZone, JurisdictionZone, RectZone, Scenario, Zone
-from simulation.world import World, dilate
 
 
 class ZoneBook:

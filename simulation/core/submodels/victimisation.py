@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.agents.victim import Victim, VictimState
+from simulation.core.agents.victim import Victim, VictimState
 
 if TYPE_CHECKING:
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 COMPENSATION_COST = 5.0
 """k paid to a victim from the victims' fund."""

@@ -18,8 +18,8 @@ import numpy as np
 from mesa.discrete_space import CellAgent
 
 if TYPE_CHECKING:
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 
 class Role(StrEnum):

@@ -22,15 +22,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from simulation.agents.member import Member, Role
-from simulation.choice import choose_with_outside_option
-from simulation.routing import RouteGraph, RouteOptions
-from simulation.world import dilate
+from simulation.core.agents.member import Member, Role
+from simulation.core.choice import choose_with_outside_option
+from simulation.core.routing import RouteGraph, RouteOptions
+from simulation.core.world import dilate
 
 if TYPE_CHECKING:
-    from simulation.agents.enabler import Enabler
-    from simulation.agents.official import PublicOfficial
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.enabler import Enabler
+    from simulation.core.agents.official import PublicOfficial
+    from simulation.core.model import CriminalMarketModel
 
 MEMBER_VALUE_MONTHS = 12.0
 """A lost member is valued at this many months of wages when a group weighs arrest risk."""

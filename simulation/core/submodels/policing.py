@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.agents.member import Role
+from simulation.core.agents.member import Role
 
 if TYPE_CHECKING:
-    from simulation.agents.member import Member
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.member import Member
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 SENTENCE_FACTOR = {Role.LEADER: 2.0, Role.LIEUTENANT: 1.5, Role.SOLDIER: 1.0}
 

@@ -19,7 +19,7 @@ import numpy as np
 from mesa import Agent
 
 if TYPE_CHECKING:
-    from simulation.model import CriminalMarketModel
+    from simulation.core.model import CriminalMarketModel
 
 
 @dataclass

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.agents.member import Role
+from simulation.core.agents.member import Role
 
 if TYPE_CHECKING:
-    from simulation.agents.member import Member
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.member import Member
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 TAKEOVER_STRENGTH = 0.3
 """Control strength of a freshly taken cell."""
