@@ -11,6 +11,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from simulation.core.agents import community
 from simulation.core.agents.member import Role, exit_hazard
 from simulation.core.agents.victim import Victim, VictimState
 from simulation.core.levers import LEVERS, LEVERS_BY_NAME
@@ -49,10 +50,11 @@ def _mean_hazard(model, roles) -> float:
 def _victims(model, state: VictimState, n: int = 400) -> list[Victim]:
     group = _group(model)
     cell = model.world.cell(*group.hub)
+    for v in list(model.victims):
+        v.remove()
     victims = [Victim(model, group, "exploitation", cell, 0) for _ in range(n)]
     for v in victims:
         v.move(state, 0)
-    model.victims = victims
     model.victim_fund = 1e9
     model.steps = 1
     return victims
@@ -81,7 +83,7 @@ def _violence(model) -> float:
 def _community(attribute: str) -> Probe:
     def probe(model) -> float:
         for _ in range(24):
-            model._communities_month()
+            community.respond(model)
         return float(np.mean([getattr(c, attribute) for c in model.communities]))
 
     return probe

@@ -187,5 +187,11 @@ class World:
         """Spread a per-block vector back onto the cells."""
         return per_block[self.layers["block"]]
 
+    def block_centre(self, block: int) -> tuple[int, int]:
+        """The most populous cell of a block (where its officials sit)."""
+        values = np.where(self.layers["block"] == block, self.layers["population"], -1.0)
+        x, y = np.unravel_index(int(values.argmax()), values.shape)
+        return int(x), int(y)
+
     def cell(self, x: int, y: int):
         return self.grid[(int(x), int(y))]

@@ -21,6 +21,10 @@ from mesa import Agent
 if TYPE_CHECKING:
     from simulation.core.model import CriminalMarketModel
 
+RESERVATION_WAGE = 1.5
+"""Members' wage relative to ``behaviour.ocg.wage`` is ``RESERVATION_WAGE - youth_risk`` where they
+work: better prospects (lower risk) make crime's labour dearer."""
+
 
 @dataclass
 class BlockExperience:
@@ -105,3 +109,63 @@ class Community(Agent):
         self.resilience += rate * (self._resilience_target() - self.resilience)
         self.youth_risk = self._youth_risk()
         self.reporting = self._reporting()
+
+
+# --------------------------------------------------------------------------- the communities
+def populate(model: CriminalMarketModel) -> None:
+    """One community per block, starting from the block's exclusion, state presence and jobs."""
+    w = model.world
+    pop = w.population
+    excl = w.block_mean(w.exclusion, pop)
+    state = w.block_mean(w.state_presence, pop)
+    unemp = w.block_mean(w.unemployment, pop)
+    for b in range(w.n_blocks):
+        Community(model, b, float(excl[b]), float(state[b]), float(unemp[b]))
+
+
+def respond(model: CriminalMarketModel) -> None:
+    """Phase P19: each community updates its attitudes from its block's month, then reports."""
+    w = model.world
+    per_k = np.maximum(w.block_sum(w.population) / 1000.0, 1e-9)
+    violence = w.block_sum(w.violence) / per_k
+    victims = w.block_sum(w.victimisation) / per_k
+    services = w.block_sum(model.services) / per_k
+    effort = w.block_mean(w.enforcement)
+    mean_effort = max(model.mean_effort, 1e-9)
+    corrupt = np.zeros(w.n_blocks)
+    for o in model.officials:
+        corrupt[o.block] += o.corrupt
+    per_block = np.maximum(np.bincount([o.block for o in model.officials], minlength=w.n_blocks), 1)
+    mod = model.modifiers
+    relief = w.block_mean(mod.grievance_relief, w.population)
+    narrative = w.block_mean(mod.legitimacy_shift, w.population)
+    partnership = w.block_mean(mod.trust_shift, w.population)
+    for c in model.communities:
+        b = c.block
+        programmes = BlockProgrammes(float(relief[b]), float(narrative[b]), float(partnership[b]))
+        c.update(
+            BlockExperience(
+                violence=float(violence[b]),
+                victimisation=float(victims[b]),
+                services=float(services[b]),
+                enforcement=float(effort[b] / mean_effort),
+                corruption=float(corrupt[b] / per_block[b]),
+            ),
+            programmes,
+        )
+    refresh_layers(model)
+    seen = w.violence + w.victimisation + 0.1 * w.activity
+    model.reports = model.rng.poisson(w.reporting * seen).astype(float)
+    model.counters["community_reports"] = float(model.reports.sum())
+
+
+def refresh_layers(model: CriminalMarketModel) -> None:
+    """Spread the communities' attitudes onto the grid, where agents read them."""
+    w = model.world
+    communities = list(model.communities)
+    w.community_resilience[:] = w.broadcast(np.array([c.resilience for c in communities]))
+    w.ocg_legitimacy[:] = w.broadcast(np.array([c.legitimacy for c in communities]))
+    w.reporting[:] = w.broadcast(np.array([c.reporting for c in communities]))
+    youth_risk = w.broadcast(np.array([c.youth_risk for c in communities]))
+    # where young people have prospects, groups must pay more to keep them
+    model.wage_factor = RESERVATION_WAGE - youth_risk

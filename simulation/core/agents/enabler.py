@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from mesa.discrete_space import CellAgent
 
+from simulation.core.submodels.policing import forfeit
+
 if TYPE_CHECKING:
     from simulation.core.agents.ocg import OCG
     from simulation.core.model import CriminalMarketModel
@@ -77,3 +79,50 @@ class Enabler(CellAgent):
             self.drop_client(group)
         self.remove()
         return exposed
+
+
+# ------------------------------------------------------------------------------ the enablers
+def new_enabler(model: CriminalMarketModel, kind: str) -> Enabler:
+    """An enabler setting up business where people are (drawn by population)."""
+    w = model.world
+    p = (w.population / w.population.sum()).ravel()
+    flat = int(model.rng.choice(p.size, p=p))
+    return Enabler(model, kind, model.spec.world.enablers.capacity, w.cell(*divmod(flat, w.height)))
+
+
+def populate(model: CriminalMarketModel) -> None:
+    """The starting enablers, kinds in turn, and the groups' first contracts with them."""
+    for i in range(model.spec.world.enablers.count):
+        new_enabler(model, ENABLER_KINDS[i % len(ENABLER_KINDS)])
+    find_clients(model)
+
+
+def find_clients(model: CriminalMarketModel) -> None:
+    """Phase P7: groups lacking a service hire the cheapest enabler of that kind with room."""
+    enablers = list(model.enablers)
+    for group in model.groups:
+        for kind in ENABLER_KINDS:
+            if kind in group.enablers:
+                continue
+            offers = [e for e in enablers if e.kind == kind and e.has_room]
+            if offers:
+                min(offers, key=lambda e: e.fee_rate).take_client(group)
+
+
+def face_investigators(model: CriminalMarketModel) -> None:
+    """Phase P16: investigators catch some enablers; new ones enter where groups lack the service.
+
+    The month's books (``handled``) are closed afterwards.
+    """
+    b = model.spec.behaviour.enabler
+    for enabler in list(model.enablers):
+        if model.rng.random() < enabler.detection_probability():
+            seized = enabler.disrupt()
+            model.counters["enablers_disrupted"] += 1
+            forfeit(model, seized)
+    for kind in ENABLER_KINDS:
+        unmet = sum(1 for g in model.groups if kind not in g.enablers)
+        if unmet and model.rng.random() < b.entry_rate:
+            new_enabler(model, kind)
+    for enabler in model.enablers:
+        enabler.handled.clear()

@@ -78,6 +78,38 @@ class Member(CellAgent):
         self.sentence -= 1
         return self.sentence <= 0
 
+    def walk_free(self) -> None:
+        """Released from prison: back to the old group, or to whichever rules the street, or out.
+
+        The released decide whether to go back to crime (``reoffend_probability``) where they land:
+        with the old group's people if it still exists, else somewhere people live.
+        """
+        model = self.model
+        w = model.world
+        model.counters["released"] += 1
+        old = self.prior_group
+        if old is not None and old in model.groups:
+            x, y = old.hub
+        else:
+            p = (w.population / w.population.sum()).ravel()
+            x, y = divmod(int(model.rng.choice(p.size, p=p)), w.height)
+        chance = self.reoffend_probability(
+            float(w.unemployment[x, y]),
+            float(w.exclusion[x, y]),
+            float(w.ocg_legitimacy[x, y]),
+            float(model.modifiers.reoffend[x, y]),
+        )
+        group = old if old in model.groups else model.group_by_gid.get(int(w.control[x, y]))
+        if group is None or model.rng.random() >= chance:
+            self.remove()
+            return
+        model.counters["reoffended"] += 1
+        self.status = Status.FREE
+        self.role = Role.SOLDIER
+        self.group = group
+        self.cell = w.cell(x, y)
+        group.members.append(self)
+
     def reoffend_probability(
         self, unemployment: float, exclusion: float, legitimacy: float, modifier: float = 1.0
     ) -> float:
@@ -94,3 +126,44 @@ def exit_hazard(
     opportunity = 1.0 + 4.0 * np.maximum(0.0, 0.25 - unemployment)
     hazard = exit_rate * (0.5 + (1.0 - cohesion)) * opportunity * (3.0 if unpaid else 1.0)
     return np.minimum(0.9, hazard * modifier)
+
+
+# ------------------------------------------------------------------------------- the members
+def recruitment_pool(model: CriminalMarketModel) -> np.ndarray:
+    """Expected recruits a month per cell if a group recruits there at full control."""
+    w, b = model.world, model.spec.behaviour.recruitment
+    youth_risk = w.broadcast(np.array([c.youth_risk for c in model.communities]))
+    youths = w.population * b.youth_share * youth_risk
+    drive = 1.0 + (
+        b.unemployment_weight * w.unemployment
+        + b.exclusion_weight * w.exclusion
+        + b.legitimacy_weight * w.ocg_legitimacy
+    )
+    return b.base_rate / 1000.0 * youths * drive
+
+
+def exits(model: CriminalMarketModel) -> None:
+    """Phase P10: members other than leaders decide whether to quit (vectorised per group)."""
+    w, b = model.world, model.spec.behaviour.member
+    for group in list(model.groups):
+        free = [m for m in group.members if m.role is not Role.LEADER]
+        if not free:
+            continue
+        coords = np.array([m.cell.coordinate for m in free])
+        hazard = exit_hazard(
+            b.exit_rate,
+            group.cohesion,
+            w.unemployment[coords[:, 0], coords[:, 1]],
+            group.unpaid,
+            model.modifiers.exit[coords[:, 0], coords[:, 1]],
+        )
+        for i in np.nonzero(model.rng.random(len(free)) < hazard)[0]:
+            free[i].die_or_exit()
+            model.counters["exits"] += 1
+
+
+def age(model: CriminalMarketModel) -> None:
+    """Phase P21: members at liberty gain a month of experience."""
+    for group in model.groups:
+        for m in group.members:
+            m.experience += 1

@@ -11,7 +11,7 @@ Attributes: ``gid`` (group id on the control layer), ``members``, ``leader``, ``
 ``laundered`` (k), ``cohesion`` (0-1), ``price`` (k/unit), ``loss_rate`` (expected share of a
 shipment seized, learnt), ``hub`` (market centre cell), ``enablers`` (kind -> Enabler),
 ``payroll`` (corrupt officials paid monthly). ``members`` holds only members at liberty:
-prisoners are kept by the model until released.
+prisoners are on the model's roll until released.
 """
 
 from __future__ import annotations
@@ -22,9 +22,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from simulation.core.agents.member import Member, Role
+from simulation.core.agents.member import Member, Role, recruitment_pool
+from simulation.core.agents.official import bribe_targets
 from simulation.core.choice import choose_with_outside_option
-from simulation.core.routing import RouteGraph, RouteOptions
+from simulation.core.routing import RouteGraph, RouteOptions, route_options
+from simulation.core.submodels import conflict, policing, victimisation
 from simulation.core.world import dilate
 
 if TYPE_CHECKING:
@@ -32,6 +34,12 @@ if TYPE_CHECKING:
     from simulation.core.agents.official import PublicOfficial
     from simulation.core.model import CriminalMarketModel
 
+STARTING_CONTROL = 0.6
+"""Control strength of the cells a group holds at the start."""
+ENTRANT_CASH_SHARE = 0.25
+"""A new entrant starts with this share of a founding group's mean cash."""
+ENTRANT_MEMBERS = 4
+"""People a new entrant starts with."""
 MEMBER_VALUE_MONTHS = 12.0
 """A lost member is valued at this many months of wages when a group weighs arrest risk."""
 EXTORTION_PER_VICTIM = 10.0
@@ -117,6 +125,33 @@ class OCG(Agent):
         need = max(cells * b.members_per_cell, self.expected_sales / b.sales_per_member)
         return int(np.ceil(need * WORKFORCE_SLACK))
 
+    # ----------------------------------------------------------------------- the month
+    def do_business(self, routes: RouteOptions) -> None:
+        """Price, smuggle, sell, extort and exploit, pay, bribe, launder and consume."""
+        self.reset_accounts()
+        territory = self.territory()
+        self.relocate_hub(territory)
+        free = len(self.members)
+        self.set_price()
+        self.smuggle(routes)
+        self.sell(territory, free)
+        self.extort_and_exploit(territory)
+        self.pay(territory)
+        self.offer_bribe()
+        self.launder()
+        self.consume()
+
+    def work_territory(self, pool: np.ndarray) -> int:
+        """Expand, retreat, recruit, organise and deploy; returns the recruits taken on."""
+        self.expand(self.territory())
+        self.retreat(self.territory())
+        territory = self.territory()
+        recruits = self.recruit(territory, pool)
+        self.organise()
+        self.deploy(territory)
+        self.cohesion += self.model.spec.behaviour.ocg.cohesion_recovery * (1.0 - self.cohesion)
+        return recruits
+
     # -------------------------------------------------------------------------- pricing
     def set_price(self) -> None:
         """Cost-plus pricing: learnt losses and scarcity are passed on to buyers."""
@@ -159,7 +194,7 @@ class OCG(Agent):
         self.cash -= quantity * (wholesale + route_transport)
         if transporter is not None:
             transporter.serve(self, quantity * wholesale)
-        hazard = self.model.seizure_hazard(self, path)
+        hazard = policing.seizure_hazard(self.model, self, path)
         survival = float(np.prod(1.0 - hazard))
         consignments = max(1, int(np.ceil(quantity / 2.0)))
         lost = self.model.rng.binomial(consignments, 1.0 - survival)
@@ -170,7 +205,7 @@ class OCG(Agent):
         self.seized = seized
         self.inventory += arrived
         if seized > 0:
-            self.model.record_seizure(self, seized)
+            policing.record_seizure(self.model, self, seized)
         self._learn_losses(seized / quantity)
 
     def _learn_losses(self, observed: float) -> None:
@@ -227,7 +262,7 @@ class OCG(Agent):
         for counts, kind in ((new_exploited, "exploitation"), (extorted, "extortion")):
             for i in np.nonzero(counts)[0]:
                 for _ in range(int(counts[i])):
-                    self.model.victimise(self, int(xs[i]), int(ys[i]), kind)
+                    victimisation.victimise(self.model, self, int(xs[i]), int(ys[i]), kind)
 
     # -------------------------------------------------------------------------- payments
     def pay(self, territory: np.ndarray) -> None:
@@ -267,7 +302,7 @@ class OCG(Agent):
         budget = b.bribe_share * max(0.0, self.profit)
         if budget <= 0:
             return
-        officials, exposure = self.model.bribe_targets(self)
+        officials, exposure = bribe_targets(self.model, self)
         if not officials:
             return
         target = officials[0]
@@ -298,8 +333,11 @@ class OCG(Agent):
         launderer.serve(self, amount)
 
     # ----------------------------------------------------------------------- recruiting
-    def recruit(self, territory: np.ndarray) -> int:
-        """Recruit toward the workforce the market needs, from youths at risk in the territory."""
+    def recruit(self, territory: np.ndarray, pool: np.ndarray) -> int:
+        """Recruit toward the workforce the market needs, from youths at risk in the territory.
+
+        ``pool``: expected recruits a month per cell at full control (``recruitment_pool``).
+        """
         world, b = self.model.world, self.model.spec.behaviour
         cells = int(territory.sum())
         vacancies = self.desired_members(cells) - len(self.members)
@@ -307,7 +345,7 @@ class OCG(Agent):
         wanted = min(vacancies, affordable)
         if wanted <= 0 or cells == 0:
             return 0
-        rate = np.where(territory, self.model.recruitment_pool() * world.control_strength, 0.0)
+        rate = np.where(territory, pool * world.control_strength, 0.0)
         expected = float(rate.sum())
         recruits = min(wanted, int(self.model.rng.poisson(expected)))
         if recruits <= 0:
@@ -384,15 +422,15 @@ class OCG(Agent):
             if rival[i]:
                 if self.cash < b.ocg.contest_cost:
                     continue
-                model.contest(self, x, y, float(win[i]))
+                conflict.contest(model, self, x, y, float(win[i]))
             else:
-                model.take_cell(self, x, y)
+                conflict.take_cell(model, self, x, y)
 
     def enforcement_loss(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Expected value of the members a cell's policing would take over the planning horizon."""
         model, world, b = self.model, self.model.world, self.model.spec.behaviour.ocg
-        detection = model.detection_hazard(
-            world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
+        detection = policing.detection_hazard(
+            model, world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
         )
         member_value = MEMBER_VALUE_MONTHS * b.wage
         return b.expansion_horizon * b.members_per_cell * detection * member_value
@@ -445,3 +483,144 @@ class OCG(Agent):
             return
         values = np.where(territory, world.population, -1.0)
         self.hub = tuple(int(v) for v in np.unravel_index(int(values.argmax()), values.shape))
+
+    # ------------------------------------------------------------------------ life cycle
+    def split_off(self, challenger: Member) -> OCG | None:
+        """The challenger walks away with the part of the territory and the people nearest to them."""
+        model, world = self.model, self.model.world
+        territory = self.territory()
+        xs, ys = np.nonzero(territory)
+        cx, cy = challenger.cell.coordinate
+        lx, ly = self.hub
+        nearer = (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
+        if not nearer.any():
+            nearer = (xs == cx) & (ys == cy)
+            if not nearer.any():
+                return None
+        new = found_group(model, hub=(cx, cy), cash=0.0)
+        share = float(nearer.mean())
+        new.cash = self.cash * share
+        self.cash -= new.cash
+        new.cohesion = conflict.SPLINTER_COHESION
+        world.control[xs[nearer], ys[nearer]] = new.gid
+        challenger.leave_group()
+        challenger.group = new
+        challenger.role = Role.LEADER
+        new.members.append(challenger)
+        new.leader = challenger
+        new_territory = world.control == new.gid
+        for m in list(self.members):
+            if m.role is not Role.LEADER and new_territory[m.cell.coordinate]:
+                self.members.remove(m)
+                m.group = new
+                new.members.append(m)
+        model.counters["splits"] += 1
+        return new
+
+    def dissolve(self) -> None:
+        """Nobody left at liberty: the group disappears and its turf becomes a vacuum."""
+        model, world = self.model, self.model.world
+        territory = self.territory()
+        world.control[territory] = -1
+        world.control_strength[territory] = 0.0
+        for official in list(self.payroll):
+            official.end_corruption()
+        for enabler in list(self.enablers.values()):
+            enabler.drop_client(self)
+        for member in list(self.members):
+            member.die_or_exit()
+        del model.group_by_gid[self.gid]
+        self.remove()
+
+
+# ------------------------------------------------------------------------------- the groups
+def found_group(model: CriminalMarketModel, hub: tuple[int, int], cash: float) -> OCG:
+    """A new group with the next group id (its mark on the control layer)."""
+    group = OCG(model, model.next_gid, hub, cash)
+    model.next_gid += 1
+    model.group_by_gid[group.gid] = group
+    return group
+
+
+def staff(model: CriminalMarketModel, group: OCG, size: int, territory: np.ndarray) -> None:
+    """Give a group its first members: a leader at the hub, lieutenants and soldiers."""
+    w = model.world
+    cells = np.flatnonzero(territory)
+    weights = w.population.ravel()[cells]
+    hub_cell = w.cell(*group.hub)
+    leader = Member(model, group, Role.LEADER, hub_cell, experience=int(model.rng.integers(24, 120)))
+    group.leader = leader
+    for i in range(size - 1):
+        role = Role.LIEUTENANT if i < max(1, size // 10) else Role.SOLDIER
+        flat = int(model.rng.choice(cells, p=weights / weights.sum()))
+        Member(
+            model,
+            group,
+            role,
+            w.cell(*divmod(flat, w.height)),
+            experience=int(model.rng.integers(0, 72)),
+        )
+
+
+def populate(model: CriminalMarketModel) -> None:
+    """The starting groups: bases drawn where people crowd, each with a patch of territory."""
+    w, spec = model.world, model.spec.world.ocgs
+    weights = w.population**2
+    taken = np.zeros((w.width, w.height), dtype=bool)
+    # in a crowded world each group's first territory shrinks so that every group gets room
+    room = int((np.sqrt(w.width * w.height / spec.count) - 1) // 2)
+    radius = max(0, min(spec.territory_radius, room))
+    for _ in range(spec.count):
+        free = np.where(taken, 0.0, weights).ravel()
+        if free.sum() <= 0:  # crowded world: bases may sit side by side, on unclaimed cells
+            free = (w.control < 0).ravel().astype(float)
+        flat = int(model.rng.choice(free.size, p=free / free.sum()))
+        hx, hy = divmod(flat, w.height)
+        group = found_group(model, (hx, hy), cash=spec.cash * float(model.rng.uniform(0.5, 1.5)))
+        near = (np.abs(w.xs - hx) <= radius) & (np.abs(w.ys - hy) <= radius)
+        claim = near & (w.control < 0)
+        w.control[claim] = group.gid
+        w.control_strength[claim] = STARTING_CONTROL
+        taken |= (np.abs(w.xs - hx) <= radius + 2) & (np.abs(w.ys - hy) <= radius + 2)
+        staff(model, group, max(3, int(model.rng.poisson(spec.members))), claim)
+
+
+def do_business(model: CriminalMarketModel) -> None:
+    """Phase P5-P6: this month's routes, then each group's business in a fresh random order.
+
+    The order is a permutation from the model's numpy generator (not ``AgentSet.shuffle_do``, which
+    draws from Python's ``random``): every draw of a run comes from one seeded stream.
+    """
+    routes = route_options(model)
+    groups = list(model.groups)
+    model.activation_order = [groups[i] for i in model.rng.permutation(len(groups))]
+    for group in model.activation_order:
+        group.do_business(routes)
+
+
+def work_territory(model: CriminalMarketModel) -> None:
+    """Phase P13: groups still active, in this month's order, work their territory."""
+    pool = recruitment_pool(model)
+    for group in [g for g in model.activation_order if g in model.groups]:
+        model.counters["recruits"] += group.work_territory(pool)
+
+
+def new_entrants(model: CriminalMarketModel) -> None:
+    """Phase P20: where demand goes unserved, a new group may form (entrepreneurs fill the gap)."""
+    w, b = model.world, model.spec.behaviour
+    demand = w.population * b.market.demand_per_capita
+    unserved = np.where(w.control < 0, demand, 0.0)
+    share = float(unserved.sum() / max(demand.sum(), 1e-9))
+    if model.rng.random() >= b.ocg.entry_rate * share:
+        return
+    crowded = dilate(dilate(w.control >= 0))
+    candidates = np.where(crowded, 0.0, unserved)
+    if candidates.max() <= 0:
+        return
+    hx, hy = np.unravel_index(int(candidates.argmax()), candidates.shape)
+    group = found_group(model, (int(hx), int(hy)), cash=model.spec.world.ocgs.cash * ENTRANT_CASH_SHARE)
+    territory = np.zeros_like(crowded)
+    territory[hx, hy] = True
+    conflict.take_cell(model, group, int(hx), int(hy))
+    staff(model, group, ENTRANT_MEMBERS, territory)
+    model.counters["recruits"] += ENTRANT_MEMBERS

@@ -94,3 +94,50 @@ class PublicOfficial(CellAgent):
     def _scrutiny(self) -> float:
         """Integrity measures where the official works (the ``official_detection`` modifier)."""
         return float(self.model.modifiers.official_detection[self.cell.coordinate])
+
+
+# --------------------------------------------------------------------------- the officials
+def appoint(model: CriminalMarketModel, block: int) -> PublicOfficial:
+    """A new official for a block, with integrity drawn from the population's distribution."""
+    spec = model.spec.world.officials
+    integrity = float(np.clip(model.rng.normal(spec.integrity_mean, spec.integrity_sd), 0.0, 1.0))
+    return PublicOfficial(model, block, integrity, model.world.cell(*model.world.block_centre(block)))
+
+
+def populate(model: CriminalMarketModel) -> None:
+    """``per_community`` officials in every block, block by block (the roster of posts)."""
+    for block in range(model.world.n_blocks):
+        for _ in range(model.spec.world.officials.per_community):
+            model.officials.append(appoint(model, block))
+
+
+def face_integrity_checks(model: CriminalMarketModel) -> None:
+    """Phase P17: corrupt officials may be caught; a caught official's successor takes the post."""
+    for i, official in enumerate(model.officials):
+        if official.corrupt and model.rng.random() < official.caught_probability():
+            official.end_corruption()
+            official.remove()
+            model.officials[i] = appoint(model, official.block)
+            model.counters["officials_removed"] += 1
+
+
+def protection_of(model: CriminalMarketModel, group: OCG) -> np.ndarray:
+    """Per-cell share of police risk removed for ``group`` by the officials it pays."""
+    world = model.world
+    if not group.payroll:
+        return np.zeros((world.width, world.height))
+    counts = np.bincount([o.block for o in group.payroll], minlength=world.n_blocks)
+    per_official = model.spec.behaviour.corruption.protection_per_official
+    return world.broadcast(1.0 - (1.0 - per_official) ** counts)
+
+
+def bribe_targets(model: CriminalMarketModel, group: OCG) -> tuple[list[PublicOfficial], np.ndarray]:
+    """Honest officials where the group's people face the most police effort, most exposed
+    first, and the group's exposure per block (members weighted by the effort they face)."""
+    w = model.world
+    exposure = np.zeros(w.n_blocks)
+    if group.members:
+        xs, ys = group.member_coordinates()
+        exposure = np.bincount(w.block[xs, ys], weights=1.0 + w.enforcement[xs, ys], minlength=w.n_blocks)
+    candidates = [o for o in model.officials if not o.corrupt and exposure[o.block] > 0]
+    return sorted(candidates, key=lambda o: -exposure[o.block]), exposure

@@ -7,6 +7,7 @@ up mid-run (by ``start``/``end`` or by a trainer in the dashboard) acts from the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -14,6 +15,9 @@ from simulation.core.levers.catalogue import LEVERS_BY_NAME, PRINCIPLES, Lever
 from simulation.core.modifiers import MODIFIERS, DecisionModifiers
 from simulation.core.world import World
 from simulation.core.zones import ZoneBook
+
+if TYPE_CHECKING:
+    from simulation.core.model import CriminalMarketModel
 from simulation.scenario.schema import JurisdictionTarget, LeverSpec, StrategySpec, ZoneTarget
 
 _NEUTRAL = {m.name: m.neutral for m in MODIFIERS}
@@ -80,3 +84,9 @@ def apply(levers: list[ActiveLever], modifiers: DecisionModifiers) -> dict[str, 
             values[active.mask] += lever.effect * active.intensity
         spend[active.principle] += active.cost
     return spend
+
+
+def put_to_work(model: CriminalMarketModel) -> None:
+    """Phase P2: the levers acting this month set the decision modifiers; their cost is spent."""
+    model.active_levers = plan(model.spec.strategy, model.steps, model.world, model.zones)
+    model.spend = apply(model.active_levers, model.modifiers)

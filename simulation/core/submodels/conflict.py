@@ -19,6 +19,8 @@ SUCCESSION_SHOCK = 0.5
 """Cohesion a group loses when its leader falls."""
 SETTLED_COHESION = 0.75
 """Cohesion at which a challenger accepts the new leader and the power struggle ends."""
+SPLINTER_COHESION = 0.6
+"""Cohesion of a group that splits off in a power struggle."""
 
 
 def take_cell(model: CriminalMarketModel, group: OCG, x: int, y: int) -> None:
@@ -100,7 +102,7 @@ def power_struggle(model: CriminalMarketModel, group: OCG) -> None:
         return
     if model.rng.random() < split_probability(model, group, leader, challenger):
         group.challenger = None
-        split(model, group, challenger)
+        group.split_off(challenger)
 
 
 def split_probability(model: CriminalMarketModel, group: OCG, leader: Member, challenger: Member) -> float:
@@ -112,49 +114,33 @@ def split_probability(model: CriminalMarketModel, group: OCG, leader: Member, ch
     return min(0.95, propensity * closeness * (1.0 - group.cohesion))
 
 
-def split(model: CriminalMarketModel, group: OCG, challenger: Member) -> OCG | None:
-    """The challenger walks away with the part of the territory and the people nearest to them."""
-    world = model.world
-    territory = group.territory()
-    xs, ys = np.nonzero(territory)
-    cx, cy = challenger.cell.coordinate
-    lx, ly = group.hub
-    nearer = (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
-    if not nearer.any():
-        nearer = (xs == cx) & (ys == cy)
-        if not nearer.any():
-            return None
-    new = model.new_group(hub=(cx, cy), cash=0.0)
-    share = float(nearer.mean())
-    new.cash = group.cash * share
-    group.cash -= new.cash
-    new.cohesion = 0.6
-    world.control[xs[nearer], ys[nearer]] = new.gid
-    challenger.leave_group()
-    challenger.group = new
-    challenger.role = Role.LEADER
-    new.members.append(challenger)
-    new.leader = challenger
-    new_territory = world.control == new.gid
-    for m in list(group.members):
-        if m.role is not Role.LEADER and new_territory[m.cell.coordinate]:
-            group.members.remove(m)
-            m.group = new
-            new.members.append(m)
-    model.counters["splits"] += 1
-    return new
+def settle_leadership(model: CriminalMarketModel) -> None:
+    """Phase P11: groups whose leader fell pick a new one; running power struggles go on.
+
+    Groups are visited in order as at the start of the phase; a group split off here waits.
+    """
+    for group in list(model.groups):
+        if group.leader_lost or (group.leader is None and group.active):
+            succession(model, group)
+        elif group.challenger is not None:
+            power_struggle(model, group)
 
 
-def dissolve(model: CriminalMarketModel, group: OCG) -> None:
-    """A group with nobody left at liberty disappears; its turf becomes a vacuum."""
-    world = model.world
-    territory = group.territory()
-    world.control[territory] = -1
-    world.control_strength[territory] = 0.0
-    for official in list(group.payroll):
-        official.end_corruption()
-    for enabler in list(group.enablers.values()):
-        enabler.drop_client(group)
-    for member in list(group.members):
-        member.die_or_exit()
-    model.retire_group(group)
+def dissolve_empty_groups(model: CriminalMarketModel) -> None:
+    """Phases P12 and P14: groups with nobody left at liberty disappear."""
+    for group in list(model.groups):
+        if not group.active:
+            group.dissolve()
+
+
+def firm_up_control(model: CriminalMarketModel) -> None:
+    """Phase P15: held cells firm up toward the holder's cohesion; police pressure erodes them."""
+    w = model.world
+    held = w.control >= 0
+    cohesion = np.zeros(model.next_gid)
+    for g in model.groups:
+        cohesion[g.gid] = g.cohesion
+    target = np.where(held, cohesion[np.maximum(w.control, 0)], 0.0)
+    pressure = 0.02 * w.enforcement / max(1e-9, model.mean_effort)
+    strength = w.control_strength + 0.1 * (target - w.control_strength) - pressure * held
+    w.control_strength[:] = np.where(held, np.clip(strength, 0.05, 1.0), 0.0)

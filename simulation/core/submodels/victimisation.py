@@ -29,6 +29,20 @@ _CODES = {state: i for i, state in enumerate(VictimState)}
 VICTIMISED, IDENTIFIED, SUPPORTED, COMPENSATED, RECOVERED = range(5)
 
 
+def open_month(model: CriminalMarketModel) -> None:
+    """Phase P1: the month's payment into the victims' fund; testimonies still running counted."""
+    model.victim_fund += model.spec.behaviour.victim.compensation_fund
+    model.testimonies = [(gid, until) for gid, until in model.testimonies if until >= model.steps]
+    model.witnesses = {}
+    for gid, _ in model.testimonies:
+        model.witnesses[gid] = model.witnesses.get(gid, 0) + 1
+
+
+def witnesses_against(model: CriminalMarketModel, group: OCG) -> int:
+    """Victims whose testimony against the group is still helping prosecutions."""
+    return model.witnesses.get(group.gid, 0)
+
+
 def victimise(model: CriminalMarketModel, group: OCG, x: int, y: int, kind: str) -> None:
     """A new victim; someone recovered in the same cell may be harmed again instead."""
     model.counters["new_victims"] += 1
@@ -38,12 +52,15 @@ def victimise(model: CriminalMarketModel, group: OCG, x: int, y: int, kind: str)
         if isinstance(agent, Victim) and agent.state is VictimState.RECOVERED:
             agent.revictimise(group, model.steps, kind)
             return
-    model.victims.append(Victim(model, group, kind, cell, model.steps))
+    Victim(model, group, kind, cell, model.steps)
 
 
 def victim_transitions(model: CriminalMarketModel) -> None:
-    """Each victim's month: rescue depends on police effort and reporting where they are."""
-    victims = model.victims
+    """Phase P18, each victim's month: rescue depends on police effort and reporting where they are.
+
+    A list of the victim set is taken once: the draws below are vectorised over it.
+    """
+    victims = list(model.victims)
     if not victims:
         return
     world, b, rng, mod = model.world, model.spec.behaviour.victim, model.rng, model.modifiers
@@ -109,8 +126,6 @@ def victim_transitions(model: CriminalMarketModel) -> None:
             world.victimisation[xs[i], ys[i]] += 1
     for i in np.nonzero(forget)[0]:
         victims[i].remove()
-    if forget.any():
-        model.victims = [v for v, gone in zip(victims, forget, strict=True) if not gone]
 
 
 def _exploitation(victims: list[Victim]) -> np.ndarray:
