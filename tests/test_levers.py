@@ -93,9 +93,7 @@ def _exit(model) -> float:
     group = _group(model)
     xs, ys = group.member_coordinates()
     b = model.spec.behaviour.member
-    hazard = exit_hazard(
-        b.exit_rate, 0.5, model.world.unemployment[xs, ys], False, model.modifiers.exit[xs, ys]
-    )
+    hazard = exit_hazard(b, 0.5, model.world.unemployment[xs, ys], False, model.modifiers.exit[xs, ys])
     return float(hazard.mean())
 
 

@@ -205,7 +205,7 @@ def test_a_power_struggle_is_violent_and_ends_when_cohesion_recovers():
     assert group.challenger is not None or len(model.groups) > 4
     assert model.world.violence.sum() > 0
     if group.challenger is not None:
-        group.cohesion = conflict.SETTLED_COHESION
+        group.cohesion = model.spec.behaviour.ocg.settled_cohesion
         conflict.power_struggle(model, group)
         assert group.challenger is None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -30,7 +31,9 @@ from simulation.core.modifiers import DecisionModifiers
 from simulation.core.routing import RouteGraph
 from simulation.core.submodels import conflict, policing, victimisation
 from simulation.core.world import World
-from simulation.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from simulation.scenario.schema import Scenario
 
 Phase = Callable[["CriminalMarketModel"], None]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from simulation.scenario.schema import WorldSpec
+from simulation.core.parameters import WorldSpec
 
 LAYERS_FLOAT = (
     "population",

@@ -21,10 +21,6 @@ from mesa import Agent
 if TYPE_CHECKING:
     from simulation.core.model import CriminalMarketModel
 
-RESERVATION_WAGE = 1.5
-"""Members' wage relative to ``behaviour.ocg.wage`` is ``RESERVATION_WAGE - youth_risk`` where they
-work: better prospects (lower risk) make crime's labour dearer."""
-
 
 @dataclass
 class BlockExperience:
@@ -60,25 +56,37 @@ class Community(Agent):
         unemployment: float,
     ):
         super().__init__(model)
+        b = model.spec.behaviour.community
         self.block = block
         self.exclusion = exclusion
         self.state_presence = state
         self.unemployment = unemployment
-        self.grievance = float(np.clip(0.5 * exclusion + unemployment, 0, 1))
+        self.grievance = float(np.clip(b.grievance_exclusion_weight * exclusion + unemployment, 0, 1))
         self.trust = float(np.clip(state, 0, 1))
-        self.legitimacy = float(np.clip(0.4 * exclusion * (1 - state) + 0.05, 0, 1))
+        self.legitimacy = float(
+            np.clip(b.legitimacy_exclusion_weight * exclusion * (1 - state) + b.legitimacy_floor, 0, 1)
+        )
         self.resilience = self._resilience_target()
         self.youth_risk = self._youth_risk()
         self.fear = 0.0
         self.reporting = self._reporting()
 
     def _resilience_target(self) -> float:
+        b = self.model.spec.behaviour.community
         return float(
-            np.clip(0.25 + 0.5 * self.trust - 0.3 * self.grievance - 0.2 * self.legitimacy, 0.0, 1.0)
+            np.clip(
+                b.resilience_base
+                + b.resilience_trust_weight * self.trust
+                - b.resilience_grievance_weight * self.grievance
+                - b.resilience_legitimacy_weight * self.legitimacy,
+                0.0,
+                1.0,
+            )
         )
 
     def _youth_risk(self) -> float:
-        return float(np.clip(0.5 * self.grievance + 0.5 * (1.0 - self.resilience), 0.0, 1.0))
+        share = self.model.spec.behaviour.community.youth_grievance_share
+        return float(np.clip(share * self.grievance + (1.0 - share) * (1.0 - self.resilience), 0.0, 1.0))
 
     def _reporting(self) -> float:
         return float(np.clip(self.trust * (1.0 - self.fear) * (1.0 - self.legitimacy), 0.0, 1.0))
@@ -89,19 +97,27 @@ class Community(Agent):
         b = self.model.spec.behaviour.community
         heavy = self.model.spec.strategy.enforcement_style == "heavy_handed"
         harm = b.violence_weight * seen.violence + b.victimisation_weight * seen.victimisation
-        self.fear = float(1.0 - np.exp(-2.0 * b.violence_weight * seen.violence))
+        self.fear = float(1.0 - np.exp(-b.fear_sensitivity * b.violence_weight * seen.violence))
         # abuses grow with the police presence the block sees, but saturate
         abuse = b.enforcement_weight * seen.enforcement / (1.0 + seen.enforcement) if heavy else 0.0
         legitimacy_target = (
-            0.4 * self.exclusion * (1.0 - self.state_presence)
-            + 0.05
+            b.legitimacy_exclusion_weight * self.exclusion * (1.0 - self.state_presence)
+            + b.legitimacy_floor
             + b.services_weight * seen.services
-            - 0.5 * harm
+            - b.harm_legitimacy_cost * harm
             + abuse
             - p.legitimacy_shift
         )
-        trust_target = self.state_presence * (1.0 - 0.5 * seen.corruption) - abuse + p.trust_shift
-        grievance_target = 0.5 * self.exclusion + self.unemployment + harm + abuse - p.grievance_relief
+        trust_target = (
+            self.state_presence * (1.0 - b.corruption_trust_cost * seen.corruption) - abuse + p.trust_shift
+        )
+        grievance_target = (
+            b.grievance_exclusion_weight * self.exclusion
+            + self.unemployment
+            + harm
+            + abuse
+            - p.grievance_relief
+        )
         rate = b.adaptation
         self.legitimacy += rate * (float(np.clip(legitimacy_target, 0, 1)) - self.legitimacy)
         self.trust += rate * (float(np.clip(trust_target, 0, 1)) - self.trust)
@@ -154,7 +170,7 @@ def respond(model: CriminalMarketModel) -> None:
             programmes,
         )
     refresh_layers(model)
-    seen = w.violence + w.victimisation + 0.1 * w.activity
+    seen = w.violence + w.victimisation + model.spec.behaviour.community.activity_visibility * w.activity
     model.reports = model.rng.poisson(w.reporting * seen).astype(float)
     model.counters["community_reports"] = float(model.reports.sum())
 
@@ -168,4 +184,4 @@ def refresh_layers(model: CriminalMarketModel) -> None:
     w.reporting[:] = w.broadcast(np.array([c.reporting for c in communities]))
     youth_risk = w.broadcast(np.array([c.youth_risk for c in communities]))
     # where young people have prospects, groups must pay more to keep them
-    model.wage_factor = RESERVATION_WAGE - youth_risk
+    model.wage_factor = model.spec.behaviour.ocg.reservation_wage - youth_risk

@@ -34,7 +34,7 @@ class Enabler(CellAgent):
         self.kind = kind
         self.capacity = capacity
         b = model.spec.behaviour.enabler
-        self.fee_rate = b.fee_rate * float(model.rng.uniform(0.7, 1.3))
+        self.fee_rate = b.fee_rate * float(model.rng.uniform(b.fee_factor_min, b.fee_factor_max))
         self.clients: list[OCG] = []
         self.handled: dict[int, float] = {}
         self.cell = cell
@@ -62,8 +62,8 @@ class Enabler(CellAgent):
         b = self.model.spec.behaviour.enabler
         volume = sum(self.handled.values())
         scrutiny = float(self.model.modifiers.enabler_detection[self.cell.coordinate])
-        traces = (1.0 + 0.5 * len(self.clients)) * (1.0 + volume / 500.0)
-        return min(0.9, b.detection_rate * traces * scrutiny)
+        traces = (1.0 + b.client_trace_weight * len(self.clients)) * (1.0 + volume / b.volume_trace_scale)
+        return min(b.max_detection, b.detection_rate * traces * scrutiny)
 
     def disrupt(self) -> float:
         """Removed by investigators: clients lose the service; returns the assets seized.

@@ -20,6 +20,7 @@ from mesa.discrete_space import CellAgent
 if TYPE_CHECKING:
     from simulation.core.agents.ocg import OCG
     from simulation.core.model import CriminalMarketModel
+    from simulation.core.parameters import MemberBehaviour
 
 
 class Role(StrEnum):
@@ -114,18 +115,24 @@ class Member(CellAgent):
         self, unemployment: float, exclusion: float, legitimacy: float, modifier: float = 1.0
     ) -> float:
         """Released prisoner's decision: return to crime when licit prospects are poor."""
-        behaviour = self.model.spec.behaviour.member
-        pull = 0.4 + unemployment * 2.0 + exclusion * 0.6 + legitimacy * 0.4
-        return min(0.95, behaviour.reoffend_propensity * pull * modifier)
+        b = self.model.spec.behaviour.member
+        pull = (
+            b.reoffend_base
+            + unemployment * b.reoffend_unemployment_weight
+            + exclusion * b.reoffend_exclusion_weight
+            + legitimacy * b.reoffend_legitimacy_weight
+        )
+        return min(b.max_reoffend, b.reoffend_propensity * pull * modifier)
 
 
 def exit_hazard(
-    exit_rate: float, cohesion: float, unemployment: np.ndarray, unpaid: bool, modifier: np.ndarray
+    b: MemberBehaviour, cohesion: float, unemployment: np.ndarray, unpaid: bool, modifier: np.ndarray
 ) -> np.ndarray:
     """Members' monthly decision to quit: weak or unpaying groups and licit jobs pull people out."""
-    opportunity = 1.0 + 4.0 * np.maximum(0.0, 0.25 - unemployment)
-    hazard = exit_rate * (0.5 + (1.0 - cohesion)) * opportunity * (3.0 if unpaid else 1.0)
-    return np.minimum(0.9, hazard * modifier)
+    opportunity = 1.0 + b.job_pull * np.maximum(0.0, b.job_market_unemployment - unemployment)
+    unpaid_factor = b.unpaid_exit_multiplier if unpaid else 1.0
+    hazard = b.exit_rate * (b.exit_cohesion_base + (1.0 - cohesion)) * opportunity * unpaid_factor
+    return np.minimum(b.max_exit, hazard * modifier)
 
 
 # ------------------------------------------------------------------------------- the members
@@ -151,7 +158,7 @@ def exits(model: CriminalMarketModel) -> None:
             continue
         coords = np.array([m.cell.coordinate for m in free])
         hazard = exit_hazard(
-            b.exit_rate,
+            b,
             group.cohesion,
             w.unemployment[coords[:, 0], coords[:, 1]],
             group.unpaid,

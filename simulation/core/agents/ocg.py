@@ -34,21 +34,6 @@ if TYPE_CHECKING:
     from simulation.core.agents.official import PublicOfficial
     from simulation.core.model import CriminalMarketModel
 
-STARTING_CONTROL = 0.6
-"""Control strength of the cells a group holds at the start."""
-ENTRANT_CASH_SHARE = 0.25
-"""A new entrant starts with this share of a founding group's mean cash."""
-ENTRANT_MEMBERS = 4
-"""People a new entrant starts with."""
-MEMBER_VALUE_MONTHS = 12.0
-"""A lost member is valued at this many months of wages when a group weighs arrest risk."""
-EXTORTION_PER_VICTIM = 10.0
-"""k of protection money a month taken from one victimised business."""
-REDEPLOY_SHARE = 0.1
-"""Share of members who move to a new selling spot in a month even when theirs is still held."""
-WORKFORCE_SLACK = 1.25
-"""Groups staff a quarter above what their territory and sales need, to be able to grow."""
-
 
 class OCG(Agent):
     """An organized criminal group (see module docstring for its decision rule)."""
@@ -65,10 +50,10 @@ class OCG(Agent):
         self.challenger: Member | None = None
         self.cash = cash
         self.laundered = 0.0
-        self.cohesion = 0.8
+        self.cohesion = model.spec.behaviour.ocg.initial_cohesion
         market = model.spec.behaviour.market
         self.price = market.reference_price
-        self.loss_rate = 0.05
+        self.loss_rate = market.initial_loss_rate
         self.unit_cost = market.wholesale_price
         self.inventory = 0.0
         self.unmet_share = 0.0
@@ -123,7 +108,7 @@ class OCG(Agent):
     def desired_members(self, cells: int) -> int:
         b = self.model.spec.behaviour.ocg
         need = max(cells * b.members_per_cell, self.expected_sales / b.sales_per_member)
-        return int(np.ceil(need * WORKFORCE_SLACK))
+        return int(np.ceil(need * b.workforce_slack))
 
     # ----------------------------------------------------------------------- the month
     def do_business(self, routes: RouteOptions) -> None:
@@ -182,9 +167,11 @@ class OCG(Agent):
         transporter = self.enablers.get("transporter")
         fee = transporter.fee_rate * wholesale if transporter is not None else 0.0
         route_transport += fee  # the transporter charges a share of the cargo's value
-        self.unit_cost = (wholesale + route_transport) / max(0.05, 1.0 - self.loss_rate)
+        self.unit_cost = (wholesale + route_transport) / max(market.min_arrival_share, 1.0 - self.loss_rate)
 
-        wanted = max(0.0, self.expected_sales * 1.05 - self.inventory) / max(0.05, 1 - self.loss_rate)
+        wanted = max(0.0, self.expected_sales * market.stock_cover - self.inventory) / max(
+            market.min_arrival_share, 1 - self.loss_rate
+        )
         affordable = max(0.0, self.cash) / (wholesale + route_transport)
         quantity = min(wanted, affordable)
         if quantity <= 0 or path.size == 0:
@@ -196,11 +183,11 @@ class OCG(Agent):
             transporter.serve(self, quantity * wholesale)
         hazard = policing.seizure_hazard(self.model, self, path)
         survival = float(np.prod(1.0 - hazard))
-        consignments = max(1, int(np.ceil(quantity / 2.0)))
+        consignments = max(1, int(np.ceil(quantity / market.consignment_size)))
         lost = self.model.rng.binomial(consignments, 1.0 - survival)
         seized = quantity * lost / consignments
         arrived = quantity - seized
-        world.activity.ravel()[path] += quantity * 0.25
+        world.activity.ravel()[path] += quantity * market.transit_visibility
         self.shipped = quantity
         self.seized = seized
         self.inventory += arrived
@@ -258,7 +245,7 @@ class OCG(Agent):
         self.cash += income
         xs, ys = np.nonzero(territory)
         new_exploited = self.model.rng.poisson(victims_expected)
-        extorted = self.model.rng.poisson(extortion / EXTORTION_PER_VICTIM)
+        extorted = self.model.rng.poisson(extortion / self.model.spec.behaviour.ocg.extortion_per_victim)
         for counts, kind in ((new_exploited, "exploitation"), (extorted, "extortion")):
             for i in np.nonzero(counts)[0]:
                 for _ in range(int(counts[i])):
@@ -287,7 +274,7 @@ class OCG(Agent):
             share = np.where(territory, self.model.world.population, 0.0)
             self.model.services[:] += services * share / share.sum()
         if self.unpaid:
-            self.cohesion = max(0.0, self.cohesion - 0.1)
+            self.cohesion = max(0.0, self.cohesion - b.unpaid_cohesion_loss)
             for official in list(self.payroll):
                 official.end_corruption()
 
@@ -312,8 +299,9 @@ class OCG(Agent):
 
     def consume(self) -> None:
         """Leaders and members spend part of the group's wealth (it is why they are in it)."""
-        rate = self.model.spec.behaviour.ocg.consumption_rate
-        reserve = 6.0 * self.model.spec.behaviour.ocg.wage * len(self.members)
+        b = self.model.spec.behaviour.ocg
+        rate = b.consumption_rate
+        reserve = b.consumption_reserve_months * b.wage * len(self.members)
         self.cash -= rate * max(0.0, self.cash - reserve)
         self.laundered -= rate * self.laundered
 
@@ -322,7 +310,8 @@ class OCG(Agent):
         launderer = self.enablers.get("launderer")
         if launderer is None or self.cash <= 0:
             return
-        reserve = 3.0 * self.model.spec.behaviour.ocg.wage * len(self.members)
+        b = self.model.spec.behaviour.ocg
+        reserve = b.cash_reserve_months * b.wage * len(self.members)
         amount = self.model.spec.behaviour.ocg.launder_share * max(0.0, self.cash - reserve)
         if amount <= 0:
             return
@@ -341,7 +330,7 @@ class OCG(Agent):
         world, b = self.model.world, self.model.spec.behaviour
         cells = int(territory.sum())
         vacancies = self.desired_members(cells) - len(self.members)
-        affordable = int(self.cash / max(1e-9, 3.0 * b.ocg.wage)) - len(self.members)
+        affordable = int(self.cash / max(1e-9, b.ocg.cash_reserve_months * b.ocg.wage)) - len(self.members)
         wanted = min(vacancies, affordable)
         if wanted <= 0 or cells == 0:
             return 0
@@ -360,7 +349,7 @@ class OCG(Agent):
         """Keep a chain of command: about one lieutenant per ten members."""
         free = self.members
         lieutenants = [m for m in free if m.role is Role.LIEUTENANT]
-        wanted = max(1, len(free) // 10)
+        wanted = max(1, len(free) // self.model.spec.behaviour.ocg.members_per_lieutenant)
         if len(lieutenants) < wanted:
             soldiers = sorted((m for m in free if m.role is Role.SOLDIER), key=lambda m: -m.experience)
             for m in soldiers[: wanted - len(lieutenants)]:
@@ -377,7 +366,7 @@ class OCG(Agent):
         if self.leader is not None:
             self.leader.cell = world.cell(*self.hub)
         xs, ys = self.member_coordinates()
-        restless = self.model.rng.random(xs.size) < REDEPLOY_SHARE
+        restless = self.model.rng.random(xs.size) < self.model.spec.behaviour.ocg.redeploy_share
         move = (~territory[xs, ys] | restless).nonzero()[0]
         movers = [self.members[i] for i in move if self.members[i] is not self.leader]
         if not movers:
@@ -408,7 +397,9 @@ class OCG(Agent):
         strengths = np.zeros(int(owner.max()) + 1)
         for gid in np.unique(owner[rival]):
             strengths[gid] = model.group_by_gid[int(gid)].strength()
-        defence = strengths[owner[rival]] * 1.5 * world.control_strength[xs[rival], ys[rival]]
+        defence = (
+            strengths[owner[rival]] * b.ocg.defender_advantage * world.control_strength[xs[rival], ys[rival]]
+        )
         win = np.ones(xs.size)
         win[rival] = own_strength / (own_strength + defence + 1e-9)
         fight_cost = np.zeros(xs.size)
@@ -432,7 +423,7 @@ class OCG(Agent):
         detection = policing.detection_hazard(
             model, world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
         )
-        member_value = MEMBER_VALUE_MONTHS * b.wage
+        member_value = b.member_value_months * b.wage
         return b.expansion_horizon * b.members_per_cell * detection * member_value
 
     def cell_values(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -441,7 +432,7 @@ class OCG(Agent):
         base = world.population[xs, ys] * b.market.demand_per_capita
         margin = max(0.0, self.price - self.unit_cost)
         shield = self.model.modifiers.extortion[xs, ys]
-        extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * 0.5 * shield
+        extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * b.ocg.new_cell_hold * shield
         holding = b.ocg.members_per_cell * b.ocg.wage * self.model.wage_factor[xs, ys]
         return margin * self.demand_at(self.price, base) + extortion - holding
 
@@ -501,7 +492,7 @@ class OCG(Agent):
         share = float(nearer.mean())
         new.cash = self.cash * share
         self.cash -= new.cash
-        new.cohesion = conflict.SPLINTER_COHESION
+        new.cohesion = model.spec.behaviour.ocg.splinter_cohesion
         world.control[xs[nearer], ys[nearer]] = new.gid
         challenger.leave_group()
         challenger.group = new
@@ -548,17 +539,23 @@ def staff(model: CriminalMarketModel, group: OCG, size: int, territory: np.ndarr
     cells = np.flatnonzero(territory)
     weights = w.population.ravel()[cells]
     hub_cell = w.cell(*group.hub)
-    leader = Member(model, group, Role.LEADER, hub_cell, experience=int(model.rng.integers(24, 120)))
+    start = model.spec.world.ocgs
+    first = int(model.rng.integers(start.leader_experience_min, start.leader_experience_max))
+    leader = Member(model, group, Role.LEADER, hub_cell, experience=first)
     group.leader = leader
     for i in range(size - 1):
-        role = Role.LIEUTENANT if i < max(1, size // 10) else Role.SOLDIER
+        role = (
+            Role.LIEUTENANT
+            if i < max(1, size // model.spec.behaviour.ocg.members_per_lieutenant)
+            else Role.SOLDIER
+        )
         flat = int(model.rng.choice(cells, p=weights / weights.sum()))
         Member(
             model,
             group,
             role,
             w.cell(*divmod(flat, w.height)),
-            experience=int(model.rng.integers(0, 72)),
+            experience=int(model.rng.integers(0, start.member_experience_max)),
         )
 
 
@@ -576,13 +573,15 @@ def populate(model: CriminalMarketModel) -> None:
             free = (w.control < 0).ravel().astype(float)
         flat = int(model.rng.choice(free.size, p=free / free.sum()))
         hx, hy = divmod(flat, w.height)
-        group = found_group(model, (hx, hy), cash=spec.cash * float(model.rng.uniform(0.5, 1.5)))
+        factor = float(model.rng.uniform(spec.cash_factor_min, spec.cash_factor_max))
+        group = found_group(model, (hx, hy), cash=spec.cash * factor)
         near = (np.abs(w.xs - hx) <= radius) & (np.abs(w.ys - hy) <= radius)
         claim = near & (w.control < 0)
         w.control[claim] = group.gid
-        w.control_strength[claim] = STARTING_CONTROL
-        taken |= (np.abs(w.xs - hx) <= radius + 2) & (np.abs(w.ys - hy) <= radius + 2)
-        staff(model, group, max(3, int(model.rng.poisson(spec.members))), claim)
+        w.control_strength[claim] = spec.starting_control
+        spaced = radius + spec.base_spacing
+        taken |= (np.abs(w.xs - hx) <= spaced) & (np.abs(w.ys - hy) <= spaced)
+        staff(model, group, max(spec.min_members, int(model.rng.poisson(spec.members))), claim)
 
 
 def do_business(model: CriminalMarketModel) -> None:
@@ -618,9 +617,9 @@ def new_entrants(model: CriminalMarketModel) -> None:
     if candidates.max() <= 0:
         return
     hx, hy = np.unravel_index(int(candidates.argmax()), candidates.shape)
-    group = found_group(model, (int(hx), int(hy)), cash=model.spec.world.ocgs.cash * ENTRANT_CASH_SHARE)
+    group = found_group(model, (int(hx), int(hy)), cash=model.spec.world.ocgs.cash * b.ocg.entrant_cash_share)
     territory = np.zeros_like(crowded)
     territory[hx, hy] = True
     conflict.take_cell(model, group, int(hx), int(hy))
-    staff(model, group, ENTRANT_MEMBERS, territory)
-    model.counters["recruits"] += ENTRANT_MEMBERS
+    staff(model, group, b.ocg.entrant_members, territory)
+    model.counters["recruits"] += b.ocg.entrant_members

@@ -38,9 +38,13 @@ class PoliceUnit(Agent):
         """Effort per cell this month (zero outside the precinct)."""
         world, b = self.model.world, self.model.spec.behaviour.policing
         patrol = np.where(self.precinct, world.population * world.state_presence, 0.0)
-        signal = np.where(self.precinct, activity + 2.0 * violence + 3.0 * reports, 0.0)
+        signal = np.where(
+            self.precinct,
+            activity + b.violence_signal_weight * violence + b.report_signal_weight * reports,
+            0.0,
+        )
         if self.model.spec.strategy.enforcement_style == "heavy_handed":
-            signal = signal**1.5  # crackdowns concentrate on the visible hotspots
+            signal = signal**b.heavy_handed_concentration  # crackdowns concentrate on visible hotspots
         share = min(1.0, b.intelligence)
         allocation = (1.0 - share) * patrol / max(patrol.sum(), 1e-9)
         if signal.sum() > 0:
@@ -72,9 +76,9 @@ class PublicOfficial(CellAgent):
         if self.corrupt:
             return False
         b = self.model.spec.behaviour.corruption
-        caught = min(1.0, b.detection_rate * self._scrutiny() * 12.0)
+        caught = min(1.0, b.detection_rate * self._scrutiny() * b.risk_horizon_months)
         temptation = amount / b.bribe_threshold * (1.0 - caught)
-        noise = float(self.model.rng.normal(0.0, 0.05))
+        noise = float(self.model.rng.normal(0.0, b.integrity_noise))
         if temptation > self.integrity + noise:
             self.patron = group
             self.bribe = amount

@@ -15,10 +15,6 @@ if TYPE_CHECKING:
     from simulation.core.agents.ocg import OCG
     from simulation.core.model import CriminalMarketModel
 
-SENTENCE_FACTOR = {Role.LEADER: 2.0, Role.LIEUTENANT: 1.5, Role.SOLDIER: 1.0}
-VICTIM_FUND_SHARE = 0.2
-"""Share of confiscated assets paid into the victims' compensation fund (Toolkit case study 6)."""
-
 
 def populate(model: CriminalMarketModel) -> None:
     """Police units: each jurisdiction's police split into units patrolling bands of rows."""
@@ -40,7 +36,12 @@ def detection_hazard(
     ``boost`` is the ``detection`` modifier at the same cells (intelligence levers).
     """
     b = model.spec.behaviour.policing
-    rate = b.detection_rate * (0.5 + b.intelligence) * effort * (1.0 + b.report_weight * reporting)
+    rate = (
+        b.detection_rate
+        * (b.base_detection_share + b.intelligence)
+        * effort
+        * (1.0 + b.report_weight * reporting)
+    )
     return 1.0 - np.exp(-rate * boost)
 
 
@@ -120,17 +121,23 @@ def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     model.counters["arrests"] += 1
     if member.role is Role.LEADER:
         model.counters["leaders_arrested"] += 1
+    b = model.spec.behaviour
     x, y = member.cell.coordinate
-    evidence = 0.6 + 0.4 * float(model.world.reporting[x, y])
+    evidence = b.policing.evidence_base + b.policing.evidence_reporting_weight * float(
+        model.world.reporting[x, y]
+    )
     if model.rng.random() >= evidence:
         return
     model.counters["prosecutions"] += 1
     if model.rng.random() >= conviction_probability(model, group, x, y):
         return
     model.counters["convictions"] += 1
-    months = int(
-        model.rng.poisson(model.spec.behaviour.member.sentence_months * SENTENCE_FACTOR[member.role])
-    )
+    factor = {
+        Role.LEADER: b.member.leader_sentence_factor,
+        Role.LIEUTENANT: b.member.lieutenant_sentence_factor,
+        Role.SOLDIER: 1.0,
+    }[member.role]
+    months = int(model.rng.poisson(b.member.sentence_months * factor))
     if member.role in (Role.LEADER, Role.LIEUTENANT):
         confiscate(model, group)
     member.imprison(months)
@@ -141,23 +148,24 @@ def conviction_probability(model: CriminalMarketModel, group: OCG, x: int, y: in
     """Court outcome: base rate plus witnesses' testimony, times case quality (task forces)."""
     b = model.spec.behaviour.policing
     base = b.conviction_rate + b.witness_weight * witnesses_against(model, group)
-    return min(0.95, base * float(model.modifiers.conviction[x, y]))
+    return min(b.max_conviction, base * float(model.modifiers.conviction[x, y]))
 
 
 def confiscate(model: CriminalMarketModel, group: OCG) -> None:
     """Financial investigation after a senior conviction: cash is exposed, laundered money less so."""
+    b = model.spec.behaviour.policing
     boost = float(model.modifiers.confiscation[group.hub])
-    rate = min(1.0, model.spec.behaviour.policing.confiscation_rate * boost)
-    taken = rate * max(0.0, group.cash) + 0.2 * rate * group.laundered
+    rate = min(1.0, b.confiscation_rate * boost)
+    taken = rate * max(0.0, group.cash) + b.laundered_exposure * rate * group.laundered
     group.cash -= rate * max(0.0, group.cash)
-    group.laundered -= 0.2 * rate * group.laundered
+    group.laundered -= b.laundered_exposure * rate * group.laundered
     forfeit(model, taken)
 
 
 def forfeit(model: CriminalMarketModel, amount: float) -> None:
     """Criminal assets taken by the state; a share goes to the victims' compensation fund."""
     model.counters["assets_confiscated"] += amount
-    model.victim_fund += VICTIM_FUND_SHARE * amount
+    model.victim_fund += model.spec.behaviour.victim.fund_share_of_confiscations * amount
 
 
 def record_seizure(model: CriminalMarketModel, group: OCG, volume: float) -> None:

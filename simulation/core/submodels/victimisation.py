@@ -16,17 +16,8 @@ if TYPE_CHECKING:
     from simulation.core.agents.ocg import OCG
     from simulation.core.model import CriminalMarketModel
 
-COMPENSATION_COST = 5.0
-"""k paid to a victim from the victims' fund."""
-EXPLOITATION_INCOME = 0.3
-"""k a month an exploited victim earns the group exploiting them."""
-FORGET_AFTER = 12
-"""Months after recovery when a victim leaves the simulation's books."""
-WITNESS_MONTHS = 12
-"""Months a testifying victim's evidence keeps helping prosecutions of the group."""
-
 _CODES = {state: i for i, state in enumerate(VictimState)}
-VICTIMISED, IDENTIFIED, SUPPORTED, COMPENSATED, RECOVERED = range(5)
+VICTIMISED, IDENTIFIED, SUPPORTED, COMPENSATED, RECOVERED = range(len(VictimState))
 
 
 def open_month(model: CriminalMarketModel) -> None:
@@ -85,7 +76,9 @@ def victim_transitions(model: CriminalMarketModel) -> None:
     freed = exploited & (held_by < 0)
     rescued = exploited & ~freed & (first < police)
     escaped = exploited & ~freed & ~rescued & (first < police + b.escape_rate)
-    testifies = rescued & (second < b.witness_propensity * mod.witness[xs, ys] * (0.5 + reporting))
+    testifies = rescued & (
+        second < b.witness_propensity * mod.witness[xs, ys] * (b.testimony_base + reporting)
+    )
     still = exploited & ~freed & ~rescued & ~escaped
 
     owner = world.control[xs, ys]
@@ -94,26 +87,26 @@ def victim_transitions(model: CriminalMarketModel) -> None:
     identified_harmed = (state == IDENTIFIED) & ~supported & (second < revictim_risk)
     compensate = (state == SUPPORTED) & (first < b.compensation_rate * mod.compensation[xs, ys])
     recover = ((state == SUPPORTED) & ~compensate & (second < b.recovery_rate)) | (
-        (state == COMPENSATED) & (first < b.recovery_rate * 1.5)
+        (state == COMPENSATED) & (first < b.recovery_rate * b.compensated_recovery_factor)
     )
-    forget = (state == RECOVERED) & (months > FORGET_AFTER)
+    forget = (state == RECOVERED) & (months > b.forget_after_months)
     recovered_harmed = (state == RECOVERED) & ~forget & (second < revictim_risk)
 
     income = np.bincount(held_by[still & _exploitation(victims)], minlength=model.next_gid)
     for gid in np.nonzero(income)[0]:
-        model.group_by_gid[int(gid)].earn(EXPLOITATION_INCOME * float(income[gid]))
+        model.group_by_gid[int(gid)].earn(model.spec.behaviour.ocg.exploitation_income * float(income[gid]))
 
     model.counters["rescues"] += float(rescued.sum())
     for i in np.nonzero(freed | rescued | escaped)[0]:
         victims[i].move(VictimState.IDENTIFIED, model.steps)
     for i in np.nonzero(testifies)[0]:
-        model.testimonies.append((int(held_by[i]), model.steps + WITNESS_MONTHS))
+        model.testimonies.append((int(held_by[i]), model.steps + b.testimony_months))
     for i in np.nonzero(supported)[0]:
         victims[i].move(VictimState.SUPPORTED, model.steps)
     for i in np.nonzero(compensate)[0]:
-        if model.victim_fund < COMPENSATION_COST:
+        if model.victim_fund < b.compensation_amount:
             break
-        model.victim_fund -= COMPENSATION_COST
+        model.victim_fund -= b.compensation_amount
         model.counters["victims_compensated"] += 1
         victims[i].move(VictimState.COMPENSATED, model.steps)
     for i in np.nonzero(recover)[0]:
