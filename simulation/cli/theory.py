@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -15,6 +16,7 @@ from rich.table import Table
 from simulation.cli import format as fmt
 from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store
 from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, require_experiment
+from simulation.formatting import format_claim_value
 from simulation.scenario import ScenarioError
 from simulation.storage.ledger import experiment_status
 
@@ -85,13 +87,13 @@ def test_command(
     for column in ("claim", "metric", "estimate [interval]", "needs", "verdict", "more reps"):
         table.add_column(column)
     for v in result.verdicts:
-        scale, unit = (100.0, "%") if v.kind == "relative" else (1.0, "")
+        shown = partial(format_claim_value, kind=v.kind)  # the report writes claims the same way
         side = "≤" if v.wants_below else "≥"
         table.add_row(
             v.claim,
             v.metric,
-            f"{v.estimate * scale:+.3g}{unit} [{v.low * scale:+.3g}, {v.high * scale:+.3g}]",
-            f"{side} {v.threshold * scale + 0.0:+.3g}{unit} at {v.confidence:.0%}",
+            f"{shown(v.estimate)} [{shown(v.low)}, {shown(v.high)}]",
+            f"{side} {shown(v.threshold)} at {v.confidence:.0%}",
             f"[{_STYLE[v.verdict]}]{v.verdict}[/]",
             str(v.more_replications or ""),
         )
