@@ -387,17 +387,22 @@ def build_report(db: str | None, out: str | Path, experiment: str | None = None)
     sweeps varied), then the evidence: claims, time series, results framework, displacement,
     challenges and sweeps.
     """
-    out = Path(out)
-    figure_dir = out.with_name(out.stem + "_figures")
-    figure_dir.mkdir(parents=True, exist_ok=True)
-    w = _Writer(figure_dir)
     with ResultsStore(db) as store:
         names = [experiment] if experiment else list(experiment_status(store)["experiment"])
         if not names:
             raise LookupError(f"no experiments in {store.display_url}")
         gathered = [gather(store, name) for name in names]
         where = store.display_url
-    gathered.sort(key=lambda d: KIND_ORDER[d.kind])  # stable: the database's order within a kind
+    return write_report(gathered, out, f"ocsim report: {experiment or 'all experiments'}", where)
+
+
+def write_report(gathered: list[ExperimentData], out: str | Path, title: str, source: str) -> Report:
+    """Write the page for experiments already gathered (``source`` says where they came from)."""
+    out = Path(out)
+    figure_dir = out.with_name(out.stem + "_figures")
+    figure_dir.mkdir(parents=True, exist_ok=True)
+    w = _Writer(figure_dir)
+    gathered = sorted(gathered, key=lambda d: KIND_ORDER[d.kind])  # stable: given order within a kind
     for data in gathered:
         if data.kind == "paired":
             _paired_sections(w, data)
@@ -405,12 +410,11 @@ def build_report(db: str | None, out: str | Path, experiment: str | None = None)
             _challenge_sections(w, data)
         else:
             _sweep_sections(w, data)
-    title = f"ocsim report: {experiment or 'all experiments'}"
     page = (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p class='meta'>From {html.escape(where)}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
+        f"<p class='meta'>From {html.escape(source)}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. "
         "Money in k (thousands), time in months.</p>"
         + _summary(gathered)
         + _contents(w.titles)

@@ -171,7 +171,8 @@ def finding(v: Mapping[str, Any]) -> str:
     many = plural(str(v["metric"]))
     when = months(window_of(v))
     bounds = f"{float(v['confidence']):.0%} bounds"
-    note = "" if _missing(v.get("note")) else str(v.get("note") or "")
+    note = v.get("note")
+    note = note if isinstance(note, str) else ""  # None, or NaN from a stored row
     if _missing(v["estimate"]):
         reason = f" ({note})" if note else ""
         return f"{subject}: no estimate in {when}, {comparison_phrase(v)}{reason} ({_runs(v)})."
