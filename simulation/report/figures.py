@@ -33,7 +33,8 @@ def wrap(text: str, figure_inches: float, fontsize: float = 10) -> str:
 
 
 def label(indicator: str) -> str:
-    return f"{indicator.replace('_', ' ')} ({UNITS.get(indicator, '')})"
+    unit = UNITS.get(indicator, "")
+    return indicator.replace("_", " ") + (f" ({unit})" if unit else "")
 
 
 def time_series(
@@ -104,7 +105,8 @@ def verdict_forest(verdicts: pd.DataFrame) -> Figure:
         ax.set_yticks([])
         ax.set_title(wrap(f"{row.verdict}: {row.claim}", 10, 9), loc="left", fontsize=9, color=colour)
         ax.set_xlabel(
-            f"{'change' if row.kind != 'level' else 'level'} of {row.metric.replace('_', ' ')} ({unit})"
+            f"{'change' if row.kind != 'level' else 'level'} of {row.metric.replace('_', ' ')}"
+            + (f" ({unit})" if unit else "")
         )
     figure.suptitle("Claims: estimate (dot), interval (bar) and the threshold to reach (dashed)", fontsize=11)
     return figure
