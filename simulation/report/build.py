@@ -15,7 +15,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from simulation.formatting import format_number, format_percent
+from simulation.formatting import MINUS, format_claim_value, format_number, format_percent
 from simulation.report import figures, summary
 from simulation.report.data import ExperimentData, gather
 from simulation.report.framework import displacement_table, evaluation_window, framework_table
@@ -117,6 +117,11 @@ def _keep_ranges(escaped: str) -> str:
     return re.sub(r"(\d+–\d+)", r'<span class="nowrap">\1</span>', escaped)
 
 
+def _minus_signs(text: str) -> str:
+    """Negative numbers in generated text with the minus sign the report's numbers use."""
+    return re.sub(r"(?<![\w.])-(?=\d)", MINUS, text)
+
+
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").lower()
 
@@ -172,7 +177,8 @@ def _summary(data: list[ExperimentData]) -> str:
             f'<a href="#{_slug(d.name)}-challenge">evidence</a>)</h3>'
         )
         items = [
-            f"<li><strong>{html.escape(c['claim'])}</strong>: {html.escape(c['statement'])}</li>"
+            f"<li><strong>{html.escape(c['claim'])}</strong>: "
+            f"{_keep_ranges(html.escape(_minus_signs(c['statement'])))}</li>"
             for c in finding["claims"]
         ]
         parts.append(f"<ul>{''.join(items)}</ul>")
@@ -300,7 +306,7 @@ def _challenge_sections(w: _Writer, data: ExperimentData) -> None:
     assumptions = [p for p in data.parameters if p in points.columns]
     for i, claim in enumerate(finding["claims"]):
         w.parts.append(f"<h3>{html.escape(claim['claim'])}</h3>")
-        w.text(claim["statement"])
+        w.text(_minus_signs(claim["statement"]))
         if claim["box"]:
             box = pd.DataFrame(
                 [
@@ -345,7 +351,7 @@ def _values(data: ExperimentData, parameter: str) -> str:
     values = pd.Series(data.metrics[parameter].unique())
     if pd.api.types.is_numeric_dtype(values):
         low, high = values.min(), values.max()
-        shown = f"{format_number(low)} to {format_number(high)}"
+        shown = f"{format_claim_value(low, 'level')} to {format_claim_value(high, 'level')}"
         return f"{len(values)} values, {shown}" if len(values) > 2 else shown
     return ", ".join(str(v) for v in values)
 
