@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simulation.core.events import Event
 from simulation.core.model import CriminalMarketModel
 from simulation.scenario import Scenario
 
@@ -29,6 +30,11 @@ class RunResult:
     wall_time: float = 0.0
     zone_masks: dict[str, np.ndarray] = field(default_factory=dict)
     """Named zones and, with ``displacement:``, the target / buffer / control areas ([x, y])."""
+    events: pd.DataFrame = field(default_factory=lambda: events_frame([]))
+    """One row per event (``simulation.core.events``): step, kind, group, x, y, cells, and the
+    kind's own fields (``convicted``, ``parent``, ``lever``)."""
+    history: dict[str, np.ndarray] = field(default_factory=dict)
+    """Layer -> array [step, x, y] for steps 0..steps, for the layers ``output.history`` names."""
 
 
 def run_scenario(
@@ -45,10 +51,14 @@ def run_scenario(
     model = CriminalMarketModel(scenario, seed=seed)
     every = scenario.output.snapshot_every
     snapshots = {0: model.snapshot()} if every else {}
+    kept = scenario.output.history
+    history = {name: [model.world.layers[name].copy()] for name in kept}
     for step in range(1, steps + 1):
         model.step()
         if every and (step % every == 0 or step == steps):
             snapshots[step] = model.snapshot()
+        for name in kept:
+            history[name].append(model.world.layers[name].copy())
         if progress is not None:
             progress(step, steps)
     metrics = pd.DataFrame.from_records(model.records, index=pd.RangeIndex(1, steps + 1, name="step"))
@@ -62,4 +72,13 @@ def run_scenario(
         snapshots=snapshots,
         wall_time=time.perf_counter() - started,
         zone_masks={**model.zones.masks, **model.displacement_masks()},
+        events=events_frame(model.events),
+        history={name: np.stack(frames) for name, frames in history.items()},
     )
+
+
+def events_frame(events: list[Event]) -> pd.DataFrame:
+    """The run's events as a tidy frame (kind-specific fields as columns, missing where n/a)."""
+    columns = ["step", "kind", "group", "x", "y", "cells"]
+    rows = [{**{c: getattr(e, c) for c in columns}, **e.detail} for e in events]
+    return pd.DataFrame(rows, columns=columns + sorted({k for e in events for k in e.detail}))

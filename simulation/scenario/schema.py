@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, create_model, field_validator, model_validator
 
-from simulation.core.indicators import RECORDED_NAMES
+from simulation.core.indicators import RECORDED_NAMES, SNAPSHOT_LAYERS
 from simulation.core.levers.catalogue import PRINCIPLES, levers_of
 from simulation.core.parameters import BehaviourSpec, Section, WorldSpec
 from simulation.scenario.claims import Claim, RangeSpec
@@ -133,6 +133,18 @@ class OutputSpec(Section):
         int, Field(ge=0, description="steps between spatial snapshots; 0 keeps none")
     ] = 12
     keep: Annotated[list[str] | None, Field(description="indicators stored (default: all recorded)")] = None
+    history: Annotated[
+        list[str],
+        Field(description="layers kept every month for event studies (RunResult.history); default none"),
+    ] = Field(default_factory=list)
+
+    @field_validator("history")
+    @classmethod
+    def _known_layers(cls, history: list[str]) -> list[str]:
+        unknown = [name for name in history if name not in SNAPSHOT_LAYERS]
+        if unknown:
+            raise ValueError(f"unknown layer(s) {unknown}; allowed: {', '.join(SNAPSHOT_LAYERS)}")
+        return list(dict.fromkeys(history))
 
     @field_validator("keep")
     @classmethod

@@ -25,6 +25,7 @@ from mesa import Agent
 from simulation.core.agents.member import Member, Role, recruitment_pool
 from simulation.core.agents.official import bribe_targets
 from simulation.core.choice import choose_with_outside_option
+from simulation.core.events import record_event
 from simulation.core.routing import RouteGraph, RouteOptions, route_options
 from simulation.core.submodels import conflict, policing, victimisation
 from simulation.core.world import dilate
@@ -506,6 +507,7 @@ class OCG(Agent):
                 m.group = new
                 new.members.append(m)
         model.counters["splits"] += 1
+        record_event(model, "split", new.gid, cx, cy, new_territory, parent=self.gid)
         return new
 
     def dissolve(self) -> None:
