@@ -33,6 +33,7 @@ from simulation.scenario.loader import (
     validate_scenario,
 )
 from simulation.storage import DatabaseURLError, ResultsStore, RunExistsError
+from simulation.suggest import hint
 
 BAD_INPUT = 2
 RUN_FAILED = 1
@@ -53,6 +54,14 @@ SetOption = Annotated[
         "-s",
         metavar="PATH=VALUE",
         help="Override a scenario setting, e.g. --set world.grid.width=60 (repeatable).",
+    ),
+]
+
+
+StepsOption = Annotated[
+    int | None,
+    typer.Option(
+        min=1, help="Months to simulate (default: the scenario's or experiment's).", show_default=False
     ),
 ]
 
@@ -293,7 +302,16 @@ def levers(
     from simulation.core.levers import PRINCIPLES, levers_of
 
     if principle is not None and principle not in PRINCIPLES:
-        raise bad_input(f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}")
+        lever_names = {lever.name: p for p in PRINCIPLES for lever in levers_of(p)}  # type: ignore[arg-type]
+        if principle in lever_names:
+            raise bad_input(
+                f"{principle!r} is a lever, not a principle; see it with: "
+                f"ocsim levers {lever_names[principle]}"
+            )
+        raise bad_input(
+            f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}"
+            + hint(principle, [*PRINCIPLES, *lever_names])
+        )
     table = Table(title="strategy levers (docs/levers.md)")
     for column in ("principle", "lever", "modifier", "effect", "cost k/month"):
         table.add_column(column, no_wrap=True)

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from simulation.cli import format as fmt
+from simulation.suggest import hint
 
 BAD_INPUT = 2
 SERVER_FAILED = 1
@@ -74,7 +75,10 @@ def dashboard(
         try:
             load_scenario(find_scenario(scenario, folder))
         except (ScenarioError, ValueError) as exc:
-            fmt.print_error(str(exc))
+            message = str(exc)
+            if not isinstance(exc, ScenarioError):
+                message += hint(scenario, scenario_files(folder))
+            fmt.print_error(message)
             raise typer.Exit(BAD_INPUT) from None
     try:
         fetched = assets.prepare(log=lambda line: fmt.stderr().print(line, markup=False))

@@ -107,6 +107,8 @@ def plan_experiment(
     plan = ExperimentPlan(spec, source, points, [])
     names: dict[str, str] = {}
     for scenario_input in inputs:
+        if fixed:  # the fixed settings alone first, so their mistakes are not blamed on a point
+            _validated(scenario_input, fixed, None, where)
         for index, point in enumerate(points):
             scenario = _validated(scenario_input, {**point, **fixed}, index, where)
             if index == 0:
@@ -142,8 +144,8 @@ def plan_experiment(
 
 
 def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
-    """Settings the experiment imposes on every run: steps and output."""
-    fixed: dict[str, Any] = {}
+    """Settings the experiment imposes on every run: ``set:``, steps and output."""
+    fixed: dict[str, Any] = dict(spec.set)
     if spec.steps is not None:
         fixed["steps"] = spec.steps
     if spec.output.snapshot_every is not None:
@@ -153,7 +155,7 @@ def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
     return fixed
 
 
-def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int, where: str):
+def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int | None, where: str):
     try:
         # Claims and assumptions judge runs, they are not simulated: an experiment may run shorter
         # than a claim's window, and they are no part of a run's identity.
@@ -165,8 +167,6 @@ def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: 
         return scenario
     except ScenarioError as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
-        problems = [
-            f"point {index} ({shown}) makes scenario {scenario_input.source} invalid: {p}"
-            for p in exc.problems
-        ]
+        what = f"point {index} ({shown}) makes" if index is not None else f"the fixed settings ({shown}) make"
+        problems = [f"{what} scenario {scenario_input.source} invalid: {p}" for p in exc.problems]
         raise ExperimentError(where, problems) from None
