@@ -74,7 +74,8 @@ def correct_path(path: str, model: Any = None) -> str | None:
         fields = _fields(current)
         if fields is None:
             if getattr(current, "__origin__", None) is dict:
-                return ".".join(mended + parts[i:])
+                mended += parts[i:]  # free-form keys (zones) stay as written
+                break
             return None  # a scalar cannot be entered further
         name = part if part in fields else next(iter(close_matches(part, fields, n=1)), None)
         if name is None:

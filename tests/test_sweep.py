@@ -284,7 +284,10 @@ def test_cli_sweep_runs_export(tmp_path):
         (["runs", "--experiment", "nope"], "no experiment named 'nope'"),
         (["export", "--experiment", "nope", "--out", "x"], "no experiment named 'nope'"),
         (["sweep", "missing.yaml"], "missing.yaml"),
-        (["sweep", "SWEEP", "--scheduler", "tcp://127.0.0.1:1"], "add --executor dask"),
+        (
+            ["sweep", "SWEEP", "--scheduler", "tcp://127.0.0.1:1", "--executor", "local"],
+            "--executor local was",
+        ),
         (["sweep", "SWEEP", "--db", "mysql://x@y/z"], "not supported"),
     ],
 )
