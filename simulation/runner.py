@@ -29,6 +29,17 @@ class RunResult:
     wall_time: float = 0.0
     zone_masks: dict[str, np.ndarray] = field(default_factory=dict)
     """Named zones and, with ``displacement:``, the target / buffer / control areas ([x, y])."""
+    initial: dict[str, float] | None = None
+    """The indicators of the world as built, before the first month (step 0): stocks as they
+    start (members, groups, controlled cells, corrupt officials, ...), monthly flows 0."""
+
+    @property
+    def metrics_from_start(self) -> pd.DataFrame:
+        """``metrics`` with step 0 (the initial state) as its first row, as stored and exported."""
+        if self.initial is None:
+            return self.metrics
+        first = pd.DataFrame([self.initial], index=pd.RangeIndex(0, 1, name="step"))
+        return pd.concat([first.reindex(columns=self.metrics.columns), self.metrics])
 
 
 def run_scenario(
@@ -43,6 +54,7 @@ def run_scenario(
         raise ValueError(f"steps must be at least 1, got {steps}")
     started = time.perf_counter()
     model = CriminalMarketModel(scenario, seed=seed)
+    initial = initial_record(model)
     every = scenario.output.snapshot_every
     snapshots = {0: model.snapshot()} if every else {}
     for step in range(1, steps + 1):
@@ -62,4 +74,16 @@ def run_scenario(
         snapshots=snapshots,
         wall_time=time.perf_counter() - started,
         zone_masks={**model.zones.masks, **model.displacement_masks()},
+        initial=initial,
     )
+
+
+def initial_record(model: CriminalMarketModel) -> dict[str, float]:
+    """The model's indicators before its first step, by its own monthly recorder.
+
+    The recorder only reads the world (no random draws; the recidivism window it feeds holds
+    sums, to which an empty month adds nothing), and the record is taken back off the model's
+    list, so the run that follows is the same as without it (tests/test_settings.py checks it).
+    """
+    model._record()
+    return model.records.pop()

@@ -342,3 +342,37 @@ def test_challenge_counts_failures_marks_weak_boxes_and_skips_scores_that_explai
     assert any("weak box" in w for w in few.warnings) and "weak" in few.statement
     assert few.feature_scores  # it fails somewhere: scores are worth showing
     assert always.failures == 8 and "fails everywhere" in always.statement
+
+
+# ------------------------------------------------------------------------------ step 0
+def test_step_0_is_the_initial_state_and_leaves_the_run_unchanged():
+    from simulation.model import CriminalMarketModel
+
+    scenario = load_scenario(None, {"world.grid.width": 16, "world.grid.height": 16, "world.ocgs.count": 3})
+    result = simulation.runner.run_scenario(scenario, seed=5, steps=4)
+    model = CriminalMarketModel(scenario, seed=5)  # the same run without the step-0 record
+    for _ in range(4):
+        model.step()
+    untouched = pd.DataFrame.from_records(model.records, index=pd.RangeIndex(1, 5, name="step"))
+    pd.testing.assert_frame_equal(result.metrics, untouched)
+    start = result.metrics_from_start
+    assert list(start.index) == [0, 1, 2, 3, 4] and list(start.columns) == list(result.metrics.columns)
+    assert start.loc[0, "active_ocgs"] == 3 and start.loc[0, "ocg_members"] > 0  # stocks as built
+    assert start.loc[0, "arrests"] == 0 and start.loc[0, "violence"] == 0  # no month has passed
+
+
+def test_runs_store_step_0_and_export_includes_it(tmp_path):
+    path = sweep_file(tmp_path, replications=1, parameters={}, output={"keep": ["ocg_members", "arrests"]})
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    cli.invoke(app, ["run", str(tmp_path / "tiny.yaml"), "--db", url, "--steps", "2", "-q"])
+    result = cli.invoke(app, ["sweep", str(path), "--db", url, "--executor", "serial", "-q"])
+    assert result.exit_code == 0, result.output
+    with ResultsStore(url) as store:
+        assert store.load_metrics()["step"].min() == 1  # analyses see months, as before
+        assert set(store.load_metrics(initial=True).groupby("run_id")["step"].min()) == {0}
+    exported = cli.invoke(app, ["export", "--db", url, "--experiment", "tiny_sweep", "--out", "out"])
+    assert exported.exit_code == 0, exported.output
+    frame = pd.read_csv(tmp_path / "out" / "metrics.csv")
+    assert list(frame["step"]) == [0, 1, 2, 3, 4]
+    assert frame.loc[0, "ocg_members"] > 0 and frame.loc[0, "arrests"] == 0
+    assert "violence" not in frame.columns  # output.keep applies to step 0 too

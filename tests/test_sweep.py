@@ -274,7 +274,8 @@ def test_cli_sweep_runs_export(tmp_path):
         assert exported.exit_code == 0, exported.output
         read = pd.read_csv if fmt == "csv" else pd.read_parquet
         frame = read(out / f"metrics.{fmt}")
-        assert len(frame) == 16 and "behaviour.ocg.risk_aversion" in frame.columns
+        assert len(frame) == 20 and "behaviour.ocg.risk_aversion" in frame.columns  # 4 runs x steps 0-4
+        assert sorted(frame["step"].unique()) == [0, 1, 2, 3, 4]
         assert (out / "experiment.json").is_file() and not list(out.glob("*.partial"))
 
 

@@ -410,7 +410,7 @@ def export(
     store = open_store(db)
     with store:
         record = require_experiment(store, experiment)
-        metrics = store.load_metrics(experiment=experiment)
+        metrics = store.load_metrics(experiment=experiment, initial=True)  # step 0: the initial state
         plan = store.experiment_plan(experiment)
         run_table = store.load_runs(experiment=experiment).drop(columns=["config"])
         sweeps = load_sweeps(store, experiment)
