@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from simulation.core import indicators
 from simulation.core.model import CriminalMarketModel
 from simulation.scenario import Scenario
 
@@ -79,11 +80,9 @@ def run_scenario(
 
 
 def initial_record(model: CriminalMarketModel) -> dict[str, float]:
-    """The model's indicators before its first step, by its own monthly recorder.
+    """The model's indicators before its first step (step 0), computed as the monthly record is.
 
-    The recorder only reads the world (no random draws; the recidivism window it feeds holds
-    sums, to which an empty month adds nothing), and the record is taken back off the model's
-    list, so the run that follows is the same as without it (tests/test_settings.py checks it).
+    Each indicator's ``compute`` only reads the model (no random draws, no state written), so the
+    run that follows is the same as without it (tests/test_settings.py checks it).
     """
-    model._record()
-    return model.records.pop()
+    return {indicator.name: indicator.compute(model) for indicator in indicators.recorded(model)}

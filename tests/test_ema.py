@@ -18,9 +18,9 @@ from ema_workbench import (
 )
 
 from simulation.connectors.ema import ConnectorError, Series, Stat, ema_model
+from simulation.core.seeds import replication_seed
 from simulation.runner import run_scenario
 from simulation.scenario import load_scenario, without_strategy
-from simulation.seeds import replication_seed
 from simulation.storage import ResultsStore
 
 STEPS = 6

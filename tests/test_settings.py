@@ -18,8 +18,8 @@ import simulation.experiments
 import simulation.runner
 from simulation.analysis.claims import ClaimVerdict
 from simulation.cli import app
+from simulation.core.indicators import INDICATOR_NAMES
 from simulation.experiments import ExperimentError, load_experiment
-from simulation.indicators import INDICATOR_NAMES
 from simulation.runner import RunResult
 from simulation.scenario import load_scenario
 from simulation.storage import ResultsStore
@@ -346,7 +346,7 @@ def test_challenge_counts_failures_marks_weak_boxes_and_skips_scores_that_explai
 
 # ------------------------------------------------------------------------------ step 0
 def test_step_0_is_the_initial_state_and_leaves_the_run_unchanged():
-    from simulation.model import CriminalMarketModel
+    from simulation.core.model import CriminalMarketModel
 
     scenario = load_scenario(None, {"world.grid.width": 16, "world.grid.height": 16, "world.ocgs.count": 3})
     result = simulation.runner.run_scenario(scenario, seed=5, steps=4)

@@ -19,7 +19,7 @@ with MultiprocessingEvaluator(model) as evaluator:
   median or last over months ``window``, inclusive); ``Series(indicator)`` the monthly series
   (months 1..steps).
 - **Replications** use ocsim's paired seeds: replication *i* runs with
-  ``simulation.seeds.replication_seed(seed, i)``, the seed ``ocsim run``/``sweep``/``test``
+  ``simulation.core.seeds.replication_seed(seed, i)``, the seed ``ocsim run``/``sweep``/``test``
   give it, so every EMA experiment shares common random numbers. With ``replications > 1`` the
   model is a ``ReplicatorModel`` and each outcome gains a replication axis (``(experiments,
   replications)`` for a statistic, ``(experiments, replications, steps)`` for a series);
@@ -40,7 +40,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from simulation.indicators import RECORDED_NAMES
+from simulation.core.indicators import RECORDED_NAMES
+from simulation.core.seeds import replication_seed
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config, without_strategy
 from simulation.scenario.loader import (
     NOT_SIMULATED,
@@ -49,7 +50,6 @@ from simulation.scenario.loader import (
     schema_has_path,
     validate_scenario,
 )
-from simulation.seeds import replication_seed
 from simulation.suggest import did_you_mean, path_hint
 
 Statistic = Literal["mean", "sum", "min", "max", "median", "last"]

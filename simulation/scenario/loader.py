@@ -104,7 +104,7 @@ def _allowed_levers(parts: list[str]) -> str:
 
 def _indicator_hints(names: list[Any]) -> str:
     """'did you mean' for each unknown indicator name in a ``keep`` list."""
-    from simulation.indicators import RECORDED_NAMES
+    from simulation.core.indicators import RECORDED_NAMES
 
     unknown = [str(name) for name in names if name not in RECORDED_NAMES]
     found = [f"{name!r}: {text}" for name in unknown if (text := did_you_mean(name, RECORDED_NAMES))]
