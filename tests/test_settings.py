@@ -376,3 +376,31 @@ def test_runs_store_step_0_and_export_includes_it(tmp_path):
     assert list(frame["step"]) == [0, 1, 2, 3, 4]
     assert frame.loc[0, "ocg_members"] > 0 and frame.loc[0, "arrests"] == 0
     assert "violence" not in frame.columns  # output.keep applies to step 0 too
+
+
+# ------------------------------------------------------------------------------ estimates
+def test_estimate_counts_start_up_rounds_and_sharing_the_machine():
+    from simulation.experiments.estimate import Estimate
+
+    quiet = Estimate(1.0, "probe", startup=2.0, cpus=2, others=0.0, alone=True)
+    assert quiet.total(8, 2) == pytest.approx(2.0 + 4 * 1.0)  # two cores free: full speed
+    assert quiet.total(3, 2) == pytest.approx(2.0 + 2 * 1.0)  # rounds, not runs / workers
+    assert quiet.total(0, 2) == 0.0
+    busy = Estimate(1.0, "probe", startup=2.0, cpus=2, others=2.0, alone=True)
+    # alone the probe had 2/3 of a core; two workers get 1/2 each
+    assert busy.total(8, 2) == pytest.approx(2.0 + 4 * (2 / 3) / (1 / 2))
+    stored = Estimate(1.0, "stored runs", startup=2.0, cpus=2, others=2.0, alone=False)
+    assert stored.total(8, 2) == pytest.approx(6.0)  # measured in workers already
+
+
+def test_dry_run_prints_the_parts_of_its_estimate(tmp_path):
+    path = sweep_file(tmp_path)
+    result = cli.invoke(
+        app,
+        ["sweep", str(path), "--db", f"sqlite:///{tmp_path / 'r.sqlite'}", "--dry-run", "--workers", "2"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "estimated time:" in text and "start-up" in text and "round(s) of" in text
+    assert not (tmp_path / "results").exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from enum import StrEnum
 from pathlib import Path
@@ -159,13 +160,17 @@ def _print_dry_run(
         soft_wrap=True,
     )
     out.print(f"already stored: {len(plan.tasks) - len(todo)}; to run: {len(todo)}", markup=False)
-    estimate = estimate_run_time(store, list(plan.tasks), todo)
+    estimate = estimate_run_time(store, list(plan.tasks), todo, executor.value)
     if estimate is not None and todo:
         size = batch_size_for(len(todo), slots, batch_size)
+        total = estimate.total(len(todo), slots)
+        active = max(1, min(slots, len(todo)))
+        per_run = (total - estimate.startup) / math.ceil(len(todo) / active)
         out.print(
-            f"estimated time: {_duration(estimate.total(len(todo), slots))} on {slots} {executor.value} "
-            f"worker(s), {size} run(s) per task ({estimate.seconds_per_run:.1f} s per run, from "
-            f"{estimate.basis})",
+            f"estimated time: {_duration(total)} ({total:.1f} s) on {slots} {executor.value} worker(s), "
+            f"{size} run(s) per task: start-up {estimate.startup:.1f} s, then "
+            f"{math.ceil(len(todo) / active)} round(s) of {per_run:.1f} s per run (from {estimate.basis}; "
+            f"{estimate.others:.1f} other busy process(es) on {estimate.cpus} CPU(s))",
             markup=False,
             soft_wrap=True,
         )
