@@ -404,3 +404,23 @@ def test_dry_run_prints_the_parts_of_its_estimate(tmp_path):
     text = " ".join(result.output.split())
     assert "estimated time:" in text and "start-up" in text and "round(s) of" in text
     assert not (tmp_path / "results").exists()
+
+
+# ------------------------------------------------------------------------------ dashboard
+def test_dashboard_settings_are_checked_and_applied_to_the_first_scenario(tmp_path):
+    from simulation.cli.dashboard import _with_settings
+
+    folder = tmp_path / "menu"
+    folder.mkdir()
+    write(folder / "balloon_effect.yaml", TINY)
+    for flags, expected in [
+        (["--set", "world.grid.width=3"], "world.grid.width"),
+        (["--set", "world.grid.widht=30"], "did you mean 'world.grid.width'?"),
+        (["--steps", "0"], "--steps"),
+    ]:
+        result = cli.invoke(app, ["dashboard", "--scenarios", str(folder), *flags])
+        assert result.exit_code == 2, result.output
+        assert expected in " ".join(result.output.split())
+    written = _with_settings(folder / "balloon_effect.yaml", {"world.ocgs.count": 5, "steps": 9}, folder)
+    scenario = load_scenario(written)
+    assert (scenario.world.ocgs.count, scenario.steps, scenario.name) == (5, 9, "tiny")

@@ -24,6 +24,7 @@ from rich.progress import (
 
 from simulation.cli import format as fmt
 from simulation.cli.dashboard import dashboard
+from simulation.cli.options import SetOption
 from simulation.core.seeds import ReplicationSeed, replication_seed_details
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
 from simulation.scenario.loader import (
@@ -46,24 +47,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command()(dashboard)
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        "-s",
-        metavar="PATH=VALUE",
-        help="Override a scenario setting, e.g. --set world.grid.width=60 (repeatable).",
-    ),
-]
-
-
-StepsOption = Annotated[
-    int | None,
-    typer.Option(
-        min=1, help="Months to simulate (default: the scenario's or experiment's).", show_default=False
-    ),
-]
 
 
 @dataclass

@@ -24,12 +24,11 @@ from simulation.cli.app import (
     BAD_INPUT,
     RUN_FAILED,
     DbOption,
-    SetOption,
-    StepsOption,
     app,
     bad_input,
     open_store,
 )
+from simulation.cli.options import SetOption, StepsOption
 from simulation.scenario import ScenarioError, parse_override
 from simulation.storage import ResultsStore
 from simulation.storage.ledger import experiment_status, load_experiment_record, load_sweeps

@@ -12,8 +12,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simulation.cli import format as fmt
-from simulation.cli.app import RUN_FAILED, DbOption, SetOption, StepsOption, app, bad_input, open_store
+from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store
 from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, parse_settings, require_experiment
+from simulation.cli.options import SetOption, StepsOption
 from simulation.scenario import ScenarioError
 from simulation.storage.ledger import experiment_status
 
