@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 CUTOFF = 0.6
@@ -106,3 +107,18 @@ def fields_at(path: str, model: Any = None) -> list[str]:
         current = fields[part]
     fields = _fields(current)
     return list(fields) if fields else []
+
+
+# ------------------------------------------------------------------------------------- files
+def file_hint(path: str | Path, suffixes: tuple[str, ...] = (".yaml", ".yml")) -> str:
+    """For a file that does not exist, ``"; did you mean 'scenarios/balloon_effect.yaml'?"``: the
+    closest names among the YAML files of its folder (or ``""``)."""
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        return ""
+    files = {f.stem: f.name for f in folder.iterdir() if f.suffix in suffixes and f.is_file()}
+    found = close_matches(path.stem, files)  # stems: a shared '.yaml' would make any two names close
+    if not found:
+        return ""
+    return "; did you mean " + " or ".join(repr(str(folder / files[f])) for f in found) + "?"

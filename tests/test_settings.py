@@ -424,3 +424,17 @@ def test_dashboard_settings_are_checked_and_applied_to_the_first_scenario(tmp_pa
     written = _with_settings(folder / "balloon_effect.yaml", {"world.ocgs.count": 5, "steps": 9}, folder)
     scenario = load_scenario(written)
     assert (scenario.world.ocgs.count, scenario.steps, scenario.name) == (5, 9, "tiny")
+
+
+def test_a_missing_file_gets_the_closest_file_names(tmp_path):
+    write(tmp_path / "balloon_effect.yaml", TINY)
+    experiment = sweep_file(tmp_path)
+    for args in (["run", "baloon_effect.yaml"], ["test", "baloon_effect.yaml"],
+                 ["challenge", "baloon_effect.yaml", "--samples", "4"]):  # fmt: skip
+        result = cli.invoke(app, args)
+        assert result.exit_code == 2, result.output
+        assert "file not found; did you mean 'balloon_effect.yaml'?" in " ".join(result.output.split())
+    result = cli.invoke(app, ["sweep", str(experiment.with_name("swep.yaml"))])
+    assert result.exit_code == 2 and "invalid experiment" in result.output
+    assert f"did you mean '{experiment}'?" in " ".join(result.output.split())
+    assert not (tmp_path / "results").exists()

@@ -34,7 +34,7 @@ from simulation.scenario.loader import (
     validate_scenario,
 )
 from simulation.storage import DatabaseURLError, ResultsStore, RunExistsError
-from simulation.suggest import hint
+from simulation.suggest import file_hint, hint
 
 BAD_INPUT = 2
 RUN_FAILED = 1
@@ -69,8 +69,15 @@ def _parse_overrides(texts: list[str] | None, steps: int | None) -> dict[str, An
     return overrides
 
 
+def require_file(path: Path, error: type[ScenarioError] = ScenarioError) -> None:
+    """A missing file is bad input, answered with the closest file names beside it."""
+    if not path.is_file():
+        raise error(str(path), [f"file not found{file_hint(path)}"])
+
+
 def _load(path: Path, texts: list[str] | None, steps: int | None = None) -> Scenario:
     """The validated scenario; messages name the flags as well as the file when flags apply."""
+    require_file(path)
     overrides = _parse_overrides(texts, steps)
     raw = read_scenario_file(path)
     flags = [f"--set {t}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])

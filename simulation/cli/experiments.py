@@ -27,6 +27,7 @@ from simulation.cli.app import (
     app,
     bad_input,
     open_store,
+    require_file,
 )
 from simulation.cli.options import SetOption, StepsOption
 from simulation.scenario import ScenarioError, parse_override
@@ -125,6 +126,7 @@ def sweep(
     executor = resolve_executor(executor, scheduler)
     settings = parse_settings(overrides)
     try:
+        require_file(experiment, ExperimentError)
         prepared = prepare_experiment(experiment, settings=settings, steps=steps)
     except ExperimentError as exc:
         raise bad_input(str(exc)) from None

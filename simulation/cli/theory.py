@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from simulation.cli import format as fmt
-from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store
+from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store, require_file
 from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, parse_settings, require_experiment
 from simulation.cli.options import SetOption, StepsOption
 from simulation.scenario import ScenarioError
@@ -105,6 +105,7 @@ def test_command(
 
     settings = _settings(overrides, steps)
     try:
+        require_file(scenario)
         setup = claim_setup(scenario, overrides=settings)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
@@ -222,6 +223,7 @@ def challenge_command(
     settings = _settings(overrides, steps)
     kind = sensitivity.value if sensitivity else None
     try:
+        require_file(scenario)
         setup = claim_setup(scenario, overrides=settings)
         # Planned here too, so a bad range or design exits 2 before anything runs.
         prepare_experiment(challenge_spec(setup, samples, replications, seed, kind), setup.inputs)

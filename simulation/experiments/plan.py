@@ -29,6 +29,7 @@ from simulation.scenario.loader import (
     validate_scenario,
 )
 from simulation.storage.store import make_run_key
+from simulation.suggest import file_hint
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,9 @@ def scenario_inputs(spec: ExperimentSpec, experiment_file: str | Path | None) ->
         try:
             raw = read_scenario_file(path)
         except ScenarioError as exc:
+            missing = "" if path.is_file() else file_hint(path)
             raise ExperimentError(
-                str(experiment_file), [f"scenarios: {name}: {'; '.join(exc.problems)}"]
+                str(experiment_file), [f"scenarios: {name}: {'; '.join(exc.problems)}{missing}"]
             ) from None
         inputs.append(ScenarioInput(raw, str(path)))
     return inputs
