@@ -207,7 +207,7 @@ def test_kill_9_mid_sweep_leaves_only_whole_runs_and_the_next_invocation_finishe
     summary = run_experiment(path, executor="serial", db=url)
     assert summary.skipped == stored and summary.finished == 24 - stored
     assert count(url, runs) == 24
-    assert count(url, metrics) == 24 * 40 * n_indicators
+    assert count(url, metrics) == 24 * 41 * n_indicators  # steps 0 (the initial state) to 40
 
 
 def stored_rows(db: Path) -> int:
