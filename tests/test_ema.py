@@ -152,6 +152,7 @@ def test_aggregate_folds_replications_into_scalars(scenario_file):
         ({"settings": {"world.grid.widht": 20}}, "did you mean 'world.grid.width'"),
         ({"settings": {"behaviour.ocg.risk_aversion": 1.0}}, "either fixed or sampled"),
         ({"replications": 0}, "replications"),
+        ({"settings": {"output.keep": ["arrests"]}}, "violence is not kept by the scenario's output.keep"),
     ],
 )
 def test_bad_set_ups_are_named(scenario_file, kwargs, expected):

@@ -250,6 +250,13 @@ def ema_model(
         assumptions = validate_scenario(beliefs, source).assumptions
     except ScenarioError as exc:
         raise ConnectorError(source, problems + exc.problems) from None
+    if base.output.keep is not None:
+        problems += [
+            f"outcomes: {spec.indicator} is not kept by the scenario's output.keep "
+            f"({', '.join(base.output.keep)}); add it there or drop output.keep"
+            for spec in specs
+            if spec.indicator not in base.output.keep
+        ]
     fixed_and_sampled = [p for p in settings if p in assumptions and uncertainties]
     problems += [
         f"settings: {p} is an assumption EMA samples; a setting is either fixed or sampled"
