@@ -438,3 +438,21 @@ def test_a_missing_file_gets_the_closest_file_names(tmp_path):
     assert result.exit_code == 2 and "invalid experiment" in result.output
     assert f"did you mean '{experiment}'?" in " ".join(result.output.split())
     assert not (tmp_path / "results").exists()
+
+
+def test_feature_scores_work_with_a_single_assumption():
+    from simulation.experiments import ExperimentSpec
+    from simulation.theory.challenge import analyse_claims
+    from simulation.theory.setup import ClaimSetup
+
+    scenario = load_scenario(None, {"steps": 6, "theory_of_success": CLAIMED["theory_of_success"]})
+    spec = ExperimentSpec(
+        name="c",
+        scenarios=["x"],
+        design={"type": "lhs", "samples": 12},
+        parameters={"a": {"low": 0, "high": 1}},
+    )
+    a = np.linspace(0, 1, 12)
+    points = pd.DataFrame({"point": range(12), "a": a, "estimate_0": a - 0.5, "holds_0": a < 0.4})
+    (finding,) = analyse_claims(ClaimSetup(scenario, "x.yaml"), points, spec, None, 1)
+    assert set(finding.feature_scores) == {"a"} and finding.failures == 7 and not finding.box_weak

@@ -265,7 +265,6 @@ def _print_challenge(result, setup, replications: int) -> None:
     )
     for finding in result.claims:
         out.print(f"\n{finding.claim}", style="bold", markup=False)
-        out.print(f"  fails at {finding.failures} of {finding.points} points", markup=False, soft_wrap=True)
         out.print(f"  {finding.statement}", markup=False, soft_wrap=True)
         for warning in finding.warnings:
             out.print(f"  warning: {warning}", style="yellow", markup=False, soft_wrap=True)

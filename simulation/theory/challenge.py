@@ -184,6 +184,8 @@ def _feature_scores(x: pd.DataFrame, estimates: np.ndarray, seed: int) -> dict[s
             x[valid].astype(float).reset_index(drop=True),
             estimates[valid],
             mode=RuleInductionType.REGRESSION,
+            # EMA's default, a third of the assumptions rounded, is 0 for one or two of them
+            max_features=max(1, round(x.shape[1] / 3)),
             random_state=seed % 2**31,
         )
     column = scores.columns[0]
