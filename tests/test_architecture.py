@@ -7,9 +7,10 @@ import inspect
 from pathlib import Path
 
 from simulation.core import model as model_module
+from simulation.core.indicators import DOCS_WITH_TABLES, RECORDED_NAMES, with_table
 from simulation.core.model import SCHEDULE
 from simulation.core.parameters import PARAMETERS_PATH, parameters_markdown
-from tests.conftest import ROOT
+from tests.conftest import ROOT, small_model
 
 CORE = ROOT / "simulation" / "core"
 DECISION_CODE = [
@@ -130,3 +131,18 @@ def test_the_parameter_docs_match_the_schema():
     assert PARAMETERS_PATH.read_text(encoding="utf-8") == parameters_markdown(), (
         "run python -m simulation.core.parameters"
     )
+
+
+def test_the_indicator_tables_in_the_readme_and_the_odd_match_the_registry():
+    for name in DOCS_WITH_TABLES:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        assert text == with_table(text), f"{name}: run python -m simulation.core.indicators"
+
+
+def test_every_indicator_is_recorded_under_its_name_with_its_own_computation():
+    model = small_model(displacement={"target": "core"}, zones={"core": {"rect": [0, 0, 8, 8]}})
+    model.step()
+    row = model.records[-1]
+    assert list(row) == list(RECORDED_NAMES)
+    assert row["ocg_members"] == sum(len(g.members) for g in model.groups)
+    assert row["activity_total"] == model.world.activity.sum()

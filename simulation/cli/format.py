@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from simulation.core.indicators import INDICATORS
+from simulation.formatting import format_number
 from simulation.scenario import Scenario
 
 SUMMARY_INDICATORS: tuple[str, ...] = (
@@ -58,20 +59,6 @@ def describe_scenario(source: Path | str, scenario: Scenario) -> str:
         f"{len(world.jurisdictions)} jurisdictions ({jurisdictions}), "
         f"{world.ocgs.count} groups, {scenario.steps} steps"
     )
-
-
-def format_number(value: float) -> str:
-    """Readable at a glance: separators for big values, 2 decimals, 3 significant digits below 1."""
-    if value is None or not np.isfinite(value):
-        return "—"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 100:
-        return f"{value:.1f}"
-    if magnitude >= 1 or magnitude == 0:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
 
 
 def summarise(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,6 +16,7 @@ from simulation.cli import format as fmt
 from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store, require_file
 from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, parse_settings, require_experiment
 from simulation.cli.options import SetOption, StepsOption
+from simulation.formatting import format_claim_value
 from simulation.scenario import ScenarioError
 from simulation.storage.ledger import experiment_status
 
@@ -59,11 +61,12 @@ def _settings(overrides: list[str] | None, steps: int | None) -> dict[str, Any]:
 
 
 def _verdict_cells(v) -> tuple[str, str]:
-    scale, unit = (100.0, "%") if v.kind == "relative" else (1.0, "")
+    shown = partial(format_claim_value, kind=v.kind)  # the report writes claims the same way
     side = "≤" if v.wants_below else "≥"
-    estimate = f"{v.estimate * scale:+.3g}{unit} [{v.low * scale:+.3g}, {v.high * scale:+.3g}]"
-    needs = f"{side} {v.threshold * scale + 0.0:+.3g}{unit} at {v.confidence:.0%}"
-    return estimate, needs
+    return (
+        f"{shown(v.estimate)} [{shown(v.low)}, {shown(v.high)}]",
+        f"{side} {shown(v.threshold)} at {v.confidence:.0%}",
+    )
 
 
 def _sweep_json(sweep) -> dict[str, Any]:

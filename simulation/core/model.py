@@ -75,6 +75,16 @@ def open_month(model: CriminalMarketModel) -> None:
     model.counters = dict.fromkeys(COUNTERS, 0.0)
 
 
+INITIALISATION: tuple[Phase, ...] = (
+    community.populate,  # one community per block
+    official.populate,  # the officials' posts, block by block
+    policing.populate,  # police units, a band of rows each
+    ocg.populate,  # the groups, their territories and members
+    enabler.populate,  # the enablers and the groups' first contracts
+    community.refresh_layers,  # the communities' attitudes onto the grid
+)
+"""Who is created, in order (docs/ODD.md section 5); each step populates one agent type."""
+
 SCHEDULE: tuple[Phase, ...] = (
     open_month,  # P1 model: last month's signals kept, this month's layers and counters zeroed
     victimisation.open_month,  # P1 victims' fund paid in, live testimonies counted
@@ -137,13 +147,8 @@ class CriminalMarketModel(mesa.Model):
         """One post per official; a caught official's successor takes the same post."""
         self.prisoners: list[Member] = []
         """In order of committal, which is the order releases are decided in."""
-
-        community.populate(self)
-        official.populate(self)
-        policing.populate(self)
-        ocg.populate(self)
-        enabler.populate(self)
-        community.refresh_layers(self)
+        for populate in INITIALISATION:
+            populate(self)
 
     def step(self) -> None:
         """One month: every phase of ``SCHEDULE`` in order (docs/ODD.md, section 3)."""
