@@ -80,9 +80,14 @@ def with_settings(
     if steps is not None:
         raw["set"].pop("steps", None)
         raw["steps"] = int(steps)
-    flags = [f"--set {k}={v!r}" for k, v in (settings or {}).items()]
+    return validate_experiment(raw, with_flags(source, settings, steps))
+
+
+def with_flags(source: str, settings: Mapping[str, Any] | None = None, steps: int | None = None) -> str:
+    """``"FILE with --set a=1 --steps 12"``: where a setting came from, for messages."""
+    flags = [f"--set {k}={v}" for k, v in (settings or {}).items()]
     flags += [f"--steps {steps}"] if steps is not None else []
-    return validate_experiment(raw, f"{source} with {' '.join(flags)}")
+    return f"{source} with {' '.join(flags)}" if flags else source
 
 
 def read_experiment_file(path: str | Path) -> Any:

@@ -99,10 +99,13 @@ def scenario_inputs(spec: ExperimentSpec, experiment_file: str | Path | None) ->
 
 
 def plan_experiment(
-    spec: ExperimentSpec, inputs: Sequence[ScenarioInput], source: str | None = None
+    spec: ExperimentSpec, inputs: Sequence[ScenarioInput], source: str | None = None, where: str | None = None
 ) -> ExperimentPlan:
-    """Every run the experiment needs; every point is validated against every scenario first."""
-    where = source or f"experiment {spec.name}"
+    """Every run the experiment needs; every point is validated against every scenario first.
+
+    ``where`` names the experiment in messages (default: ``source``; the CLI adds its flags).
+    """
+    where = where or source or f"experiment {spec.name}"
     points = design_points(spec)
     seeds = replication_seed_details(spec.seed, spec.replications)
     fixed = _fixed_overrides(spec)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from simulation.experiments.executors import ExecutorKind, OpenExecutor, SerialExecutor, open_executor
-from simulation.experiments.loader import load_experiment, with_settings
+from simulation.experiments.loader import load_experiment, with_flags, with_settings
 from simulation.experiments.plan import (
     ExperimentPlan,
     RunTask,
@@ -118,7 +118,8 @@ def prepare_experiment(
         spec, source = load_experiment(experiment), str(experiment)
     spec = with_settings(spec, settings, steps, source or f"experiment {spec.name}")
     inputs = list(scenarios) if scenarios is not None else scenario_inputs(spec, source)
-    return PreparedExperiment(spec, plan_experiment(spec, inputs, source), source)
+    where = with_flags(source or f"experiment {spec.name}", settings, steps)
+    return PreparedExperiment(spec, plan_experiment(spec, inputs, source, where), source)
 
 
 def spec_hash(prepared: PreparedExperiment) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.experiments.loader import with_flags
 from simulation.experiments.plan import ScenarioInput
 from simulation.scenario import Scenario, ScenarioError, load_scenario, resolved_config, without_strategy
 from simulation.scenario.loader import apply_overrides, read_scenario_file, validate_scenario
@@ -56,11 +57,8 @@ def claim_setup(
     source = str(path)
     overrides = dict(overrides or {})
     if scenario is None:
-        where = source
-        if overrides:
-            where += " with " + " ".join(
-                f"--steps {v}" if k == "steps" else f"--set {k}={v!r}" for k, v in overrides.items()
-            )
+        settings = {k: v for k, v in overrides.items() if k != "steps"}
+        where = with_flags(source, settings, overrides.get("steps"))
         scenario = validate_scenario(apply_overrides(read_scenario_file(path), overrides, where), where)
     if not scenario.theory_of_success:
         raise ScenarioError(source, ["theory_of_success: the scenario states no claims to test"])
