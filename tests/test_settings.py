@@ -456,3 +456,32 @@ def test_feature_scores_work_with_a_single_assumption():
     points = pd.DataFrame({"point": range(12), "a": a, "estimate_0": a - 0.5, "holds_0": a < 0.4})
     (finding,) = analyse_claims(ClaimSetup(scenario, "x.yaml"), points, spec, None, 1)
     assert set(finding.feature_scores) == {"a"} and finding.failures == 7 and not finding.box_weak
+
+
+def test_run_experiment_with_only_a_scheduler_joins_it(tmp_path, monkeypatch):
+    from contextlib import contextmanager
+
+    import simulation.experiments.sweep as sweep_module
+
+    seen = {}
+
+    @contextmanager
+    def fake_open(kind, workers=None, scheduler=None):
+        seen.update(kind=kind, scheduler=scheduler)
+        raise ValueError("stop here")
+        yield
+
+    monkeypatch.setattr(sweep_module, "open_executor", fake_open)
+    with pytest.raises(ValueError, match="stop here"):
+        sweep_module.run_experiment(
+            sweep_file(tmp_path), db=f"sqlite:///{tmp_path / 'r.sqlite'}", scheduler="tcp://h:1"
+        )
+    assert seen == {"kind": "dask", "scheduler": "tcp://h:1"}
+
+
+def test_a_misspelt_scenario_in_an_experiment_gets_the_closest_file(tmp_path):
+    write(tmp_path / "balloon_effect.yaml", TINY)
+    path = write(tmp_path / "e.yaml", {"name": "e", "scenarios": [str(tmp_path / "baloon_effect.yaml")]})
+    result = cli.invoke(app, ["sweep", str(path), "--dry-run", "--db", f"sqlite:///{tmp_path / 'r.sqlite'}"])
+    assert result.exit_code == 2
+    assert f"did you mean '{tmp_path / 'balloon_effect.yaml'}'?" in " ".join(result.output.split())

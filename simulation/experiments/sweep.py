@@ -172,7 +172,7 @@ def _batches(tasks: Sequence[RunTask], size: int) -> Iterator[list[RunTask]]:
 
 def run_experiment(
     experiment: str | Path | ExperimentSpec,
-    executor: ExecutorKind | Executor = "local",
+    executor: ExecutorKind | Executor | None = None,
     db: str | None = None,
     *,
     workers: int | None = None,
@@ -185,11 +185,14 @@ def run_experiment(
 ) -> SweepSummary:
     """Run every run of an experiment that is not stored yet; returns what happened.
 
-    ``executor`` is 'local' (process pool, default), 'serial', 'dask', or any
-    ``concurrent.futures.Executor`` you manage yourself. ``db`` is a SQLAlchemy URL (default:
-    ``$OCSIM_DB``, else ``results/ocsim.sqlite``). ``settings`` and ``steps`` override the
-    experiment's ``set:`` and ``steps`` (as ``ocsim sweep --set/--steps``).
+    ``executor`` is 'local' (process pool, the default), 'serial', 'dask' (the default when a
+    ``scheduler`` address is given), or any ``concurrent.futures.Executor`` you manage yourself.
+    ``db`` is a SQLAlchemy URL (default: ``$OCSIM_DB``, else ``results/ocsim.sqlite``).
+    ``settings`` and ``steps`` override the experiment's ``set:`` and ``steps`` (as
+    ``ocsim sweep --set/--steps``).
     """
+    if executor is None:
+        executor = "dask" if scheduler is not None else "local"
     prepared = prepare_experiment(experiment, scenarios, settings=settings, steps=steps)
     with ResultsStore(db) as store:
         experiment_id, _ = register(store, prepared)
