@@ -29,6 +29,7 @@ from simulation.scenario.loader import (
     validate_scenario,
 )
 from simulation.storage.store import make_run_key
+from simulation.suggest import file_hint
 
 
 @dataclass(frozen=True)
@@ -89,24 +90,30 @@ def scenario_inputs(spec: ExperimentSpec, experiment_file: str | Path | None) ->
         try:
             raw = read_scenario_file(path)
         except ScenarioError as exc:
+            missing = "" if path.is_file() else file_hint(path)
             raise ExperimentError(
-                str(experiment_file), [f"scenarios: {name}: {'; '.join(exc.problems)}"]
+                str(experiment_file), [f"scenarios: {name}: {'; '.join(exc.problems)}{missing}"]
             ) from None
         inputs.append(ScenarioInput(raw, str(path)))
     return inputs
 
 
 def plan_experiment(
-    spec: ExperimentSpec, inputs: Sequence[ScenarioInput], source: str | None = None
+    spec: ExperimentSpec, inputs: Sequence[ScenarioInput], source: str | None = None, where: str | None = None
 ) -> ExperimentPlan:
-    """Every run the experiment needs; every point is validated against every scenario first."""
-    where = source or f"experiment {spec.name}"
+    """Every run the experiment needs; every point is validated against every scenario first.
+
+    ``where`` names the experiment in messages (default: ``source``; the CLI adds its flags).
+    """
+    where = where or source or f"experiment {spec.name}"
     points = design_points(spec)
     seeds = replication_seed_details(spec.seed, spec.replications)
     fixed = _fixed_overrides(spec)
     plan = ExperimentPlan(spec, source, points, [])
     names: dict[str, str] = {}
     for scenario_input in inputs:
+        if fixed:  # the fixed settings alone first, so their mistakes are not blamed on a point
+            _validated(scenario_input, fixed, None, where)
         for index, point in enumerate(points):
             scenario = _validated(scenario_input, {**point, **fixed}, index, where)
             if index == 0:
@@ -142,8 +149,8 @@ def plan_experiment(
 
 
 def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
-    """Settings the experiment imposes on every run: steps and output."""
-    fixed: dict[str, Any] = {}
+    """Settings the experiment imposes on every run: ``set:``, steps and output."""
+    fixed: dict[str, Any] = dict(spec.set)
     if spec.steps is not None:
         fixed["steps"] = spec.steps
     if spec.output.snapshot_every is not None:
@@ -153,7 +160,7 @@ def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
     return fixed
 
 
-def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int, where: str):
+def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int | None, where: str):
     try:
         # Claims and assumptions judge runs, they are not simulated: an experiment may run shorter
         # than a claim's window, and they are no part of a run's identity.
@@ -165,8 +172,6 @@ def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: 
         return scenario
     except ScenarioError as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
-        problems = [
-            f"point {index} ({shown}) makes scenario {scenario_input.source} invalid: {p}"
-            for p in exc.problems
-        ]
+        what = f"point {index} ({shown}) makes" if index is not None else f"the fixed settings ({shown}) make"
+        problems = [f"{what} scenario {scenario_input.source} invalid: {p}" for p in exc.problems]
         raise ExperimentError(where, problems) from None

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from simulation.core.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.schema import Scenario
+from simulation.suggest import did_you_mean, path_hint
 
 
 class ScenarioError(ValueError):
@@ -76,7 +77,9 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
     for path, value in overrides.items():
         parts = [p for p in path.split(".") if p]
         if not parts or not schema_has_path(Scenario, parts):
-            problems.append(f"{path}: no such setting in the scenario schema{_allowed_levers(parts)}")
+            problems.append(
+                f"{path}: no such setting in the scenario schema{path_hint(path)}{_allowed_levers(parts)}"
+            )
             continue
         node = merged
         for part in parts[:-1]:
@@ -99,6 +102,15 @@ def _allowed_levers(parts: list[str]) -> str:
     return ""
 
 
+def _indicator_hints(names: list[Any]) -> str:
+    """'did you mean' for each unknown indicator name in a ``keep`` list."""
+    from simulation.core.indicators import RECORDED_NAMES
+
+    unknown = [str(name) for name in names if name not in RECORDED_NAMES]
+    found = [f"{name!r}: {text}" for name in unknown if (text := did_you_mean(name, RECORDED_NAMES))]
+    return f" ({'; '.join(found)})" if found else ""
+
+
 def describe_error(error: Mapping[str, Any]) -> str:
     parts = [str(p) for p in error["loc"] if not str(p).endswith(("Zone", "Target"))]
     if len(parts) >= 4 and parts[0] == "strategy" and parts[3] == "target":
@@ -107,8 +119,10 @@ def describe_error(error: Mapping[str, Any]) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field (check spelling; see docs/ODD.md for the allowed settings)"
-        message += _allowed_levers(parts)
+        message += path_hint(".".join(parts)) + _allowed_levers(parts)
     given = error.get("input")
+    if parts and parts[-1] == "keep" and isinstance(given, list):
+        message += _indicator_hints(given)
     shown = "" if isinstance(given, dict | list) or given is None else f" (got {given!r})"
     if not location:  # whole-scenario checks name their own field
         return f"{message}{shown}"
@@ -128,6 +142,7 @@ def validate_scenario(raw: Any, source: str) -> Scenario:
         raise ScenarioError(source, problems) from None
     problems = [
         f"assumptions.{path}: no such setting in the scenario schema (use dotted paths as in --set)"
+        + path_hint(path)
         for path in scenario.assumptions
         if not schema_has_path(Scenario, [p for p in path.split(".") if p])
     ]
