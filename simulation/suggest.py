@@ -40,20 +40,13 @@ def hint(word: str, choices: Iterable[str], n: int = 3) -> str:
 
 
 # ----------------------------------------------------------------------------- setting paths
-def _unwrap(annotation: Any) -> Any:
-    args = getattr(annotation, "__args__", None)
-    if args and type(None) in args:
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) == 1:
-            return rest[0]
-    return annotation
-
-
 def _fields(current: Any) -> dict[str, Any] | None:
     from pydantic import BaseModel
 
     if isinstance(current, type) and issubclass(current, BaseModel):
-        return {name: _unwrap(f.annotation) for name, f in current.model_fields.items()}
+        from simulation.scenario.loader import unwrap_optional
+
+        return {name: unwrap_optional(f.annotation) for name, f in current.model_fields.items()}
     return None
 
 

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario, run_scenario
-from simulation.analysis import event_study, window_change
+from simulation.analysis import event_study, window_change, window_effect
 from simulation.runner import events_frame
-from tests.conftest import ROOT, SMALL_WORLD
+from tests.conftest import SMALL_WORLD
 
 
 def synthetic_run(event_step: int, jump: float, months: int = 40, seed: int = 0):
@@ -37,6 +37,10 @@ def test_a_doubling_in_the_territory_reads_as_plus_100_percent_there_and_nothing
         assert abs(after.loc[area, "percent"]) < 10.0
     assert (study["low"] <= study["percent"]).all() and (study["percent"] <= study["high"]).all()
     assert set(study["events"]) == {6}
+    pooled = window_effect(runs, (0, 12), resamples=500)
+    assert pooled.loc["territory", "percent"] == pytest.approx(100.0, abs=10.0)
+    assert pooled.loc["territory", "low"] < 100.0 < pooled.loc["territory", "high"]
+    assert pooled.loc["rest", "low"] < 0.0 < pooled.loc["rest", "high"]
 
 
 def test_months_outside_the_run_are_left_out_not_counted_as_zero():
@@ -71,20 +75,3 @@ def test_runs_record_their_events_and_keeping_history_changes_nothing():
     assert len(arrests) == plain.metrics["leaders_arrested"].sum() > 0
     assert all(len(cells) > 0 for cells in arrests["cells"]), "an arrest names the group's territory"
     assert list(events_frame([]).columns) == ["step", "kind", "group", "x", "y", "cells"]
-
-
-@pytest.mark.slow
-def test_removing_a_leader_raises_violence_in_its_territory_as_captures_did_in_mexico():
-    """Lindo & Padilla-Romo (2018): +80% homicides in the municipality of a capture, for at least
-    12 months; Calderón et al. (2015): about +36% in the first six months. A group's territory is
-    smaller than a municipality and these are point estimates, so the accepted range for the first
-    year is +30% to +130%, on both ends of the 90% band (docs/ODD.md, section 1)."""
-    from tests.test_effects import run_pairs  # the process pool of the effect tests
-
-    scenario = load_scenario(ROOT / "scenarios" / "kingpin_turf_war.yaml", {"output.history": ["violence"]})
-    runs = [strategy for strategy, _ in run_pairs(scenario, scenario, 16)]
-    study = event_study(runs, "leader_arrest", where={"convicted": True})
-    first_year = window_change(study, (0, 11))
-    territory = first_year.loc["territory"]
-    assert 30.0 < territory["low"] and territory["high"] < 130.0, territory
-    assert first_year.loc["ring 1", "percent"] < territory["low"], "the surge is local"

@@ -12,7 +12,7 @@ from simulation.analysis.displacement import (
     wdq_from_totals,
     weighted_displacement_quotient,
 )
-from simulation.analysis.event_study import event_study, window_change
+from simulation.analysis.event_study import event_study, window_change, window_effect
 from simulation.analysis.paired import PairedEffect, paired_effect
 
 __all__ = [
@@ -27,4 +27,5 @@ __all__ = [
     "wdq_from_totals",
     "weighted_displacement_quotient",
     "window_change",
+    "window_effect",
 ]

@@ -47,38 +47,16 @@ def event_study(
     change against the pre-event mean), ``low`` and ``high`` (the ``confidence`` band), ``events``
     (how many events have that month inside their run) and ``runs``.
     """
-    runs = [results] if not isinstance(results, Iterable) else list(results)
     start, end = window
     if start > -1 or end < 0:
         raise ValueError(
             f"window {window} must run from before the event (< 0) to at least the event month (0)"
         )
-    if sorted(set(rings)) != list(rings) or (rings and rings[0] < 0):
-        raise ValueError(f"rings must be increasing and non-negative, got {rings}")
     offsets = np.arange(start, end + 1)
-    areas = [_area_name(r) for r in rings] + ["rest"]
-    levels, references, owners = [], [], []
-    for index, run in enumerate(runs):
-        history = _history(run, layer)
-        for event in _events(run, kind, where):
-            masks = _areas(event, history.shape[1:], rings)
-            level, reference = _around(history, int(event["step"]), offsets, masks)
-            levels.append(level)
-            references.append(reference)
-            owners.append(index)
-    if not levels:
-        raise ValueError(
-            f"no {kind!r} events{' matching ' + str(dict(where)) if where else ''} in these runs"
-        )
-    level = np.stack(levels)  # events x areas x offsets (NaN outside the run)
-    reference = np.stack(references)  # events x areas
-    estimate = _pooled(level, reference, np.ones(len(levels)))
-    weights = _bootstrap_weights(np.array(owners), len(runs), resamples, seed)
-    draws = np.stack([_pooled(level, reference, w) for w in weights])
-    tail = (1.0 - confidence) / 2.0 * 100.0
-    with warnings.catch_warnings():  # offsets no event reaches have no draws: their band is NaN
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = np.nanpercentile(draws, [tail, 100.0 - tail], axis=0)
+    level, reference, owners, runs, areas = _collect(results, kind, offsets, layer, rings, where)
+    estimate = _pooled(level, reference, np.ones(len(owners)))
+    weights = _bootstrap_weights(owners, runs, resamples, seed)
+    low, high = _band(np.stack([_pooled(level, reference, w) for w in weights]), confidence)
     present = np.isfinite(level[:, 0, :]).sum(axis=0)
     rows = [
         {
@@ -88,7 +66,7 @@ def event_study(
             "low": low[a, k],
             "high": high[a, k],
             "events": int(present[k]),
-            "runs": len(runs),
+            "runs": runs,
         }
         for k, offset in enumerate(offsets)
         for a, area in enumerate(areas)
@@ -96,10 +74,88 @@ def event_study(
     return pd.DataFrame(rows)
 
 
+def window_effect(
+    results: Any,
+    months: tuple[int, int],
+    kind: str = "leader_arrest",
+    layer: str = "violence",
+    rings: Sequence[int] = (0, 1, 2),
+    where: Mapping[str, Any] | None = None,
+    confidence: float = 0.9,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """The change over relative months ``months`` (inclusive, e.g. (0, 11): the first year) per area.
+
+    Levels are pooled over the window's months and the events (ratio of sums against the
+    pre-event mean times the months each event has), and the band is bootstrapped the same way,
+    so it is the interval of the window's change, not an average of monthly intervals. One row per
+    area: ``percent``, ``low``, ``high``, ``events``, ``runs``.
+    """
+    first, last = months
+    if first < 0 or last < first:
+        raise ValueError(f"months {months} must be a range of months after the event, e.g. (0, 11)")
+    offsets = np.arange(first, last + 1)
+    level, reference, owners, runs, areas = _collect(results, kind, offsets, layer, rings, where)
+    summed = np.nansum(level, axis=2)[:, :, None]  # events x areas x 1
+    counted = np.isfinite(level).sum(axis=2)  # events x areas
+    base = np.where(counted > 0, reference * counted, np.nan)
+    summed = np.where(counted[:, :, None] > 0, summed, np.nan)
+    estimate = _pooled(summed, base, np.ones(len(owners)))[:, 0]
+    weights = _bootstrap_weights(owners, runs, resamples, seed)
+    low, high = _band(np.stack([_pooled(summed, base, w)[:, 0] for w in weights]), confidence)
+    frame = pd.DataFrame({"percent": estimate, "low": low, "high": high}, index=pd.Index(areas, name="area"))
+    frame["events"] = int((counted[:, 0] > 0).sum())
+    frame["runs"] = runs
+    return frame
+
+
 def window_change(study: pd.DataFrame, months: tuple[int, int]) -> pd.DataFrame:
-    """Mean ``percent`` (and band) per area over relative months ``months`` (inclusive)."""
+    """A quick look at an ``event_study`` frame: its monthly values averaged over ``months``.
+
+    The band columns are averages of monthly bands, wider than the window's own interval: use
+    ``window_effect`` for that.
+    """
     inside = study[study["relative_month"].between(*months)]
     return inside.groupby("area", sort=False)[["percent", "low", "high"]].mean()
+
+
+def _collect(
+    results: Any,
+    kind: str,
+    offsets: np.ndarray,
+    layer: str,
+    rings: Sequence[int],
+    where: Mapping[str, Any] | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, list[str]]:
+    """Per event: the areas' levels at each offset and their pre-event means; which run it is in."""
+    runs = [results] if not isinstance(results, Iterable) else list(results)
+    if sorted(set(rings)) != list(rings) or (rings and rings[0] < 0):
+        raise ValueError(f"rings must be increasing and non-negative, got {rings}")
+    levels, references, owners = [], [], []
+    for index, run in enumerate(runs):
+        history = _history(run, layer)
+        for event in _events(run, kind, where):
+            level, reference = _around(
+                history, int(event["step"]), offsets, _areas(event, history.shape[1:], rings)
+            )
+            levels.append(level)
+            references.append(reference)
+            owners.append(index)
+    if not levels:
+        raise ValueError(
+            f"no {kind!r} events{' matching ' + str(dict(where)) if where else ''} in these runs"
+        )
+    areas = [_area_name(r) for r in rings] + ["rest"]
+    return np.stack(levels), np.stack(references), np.array(owners), len(runs), areas
+
+
+def _band(draws: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
+    tail = (1.0 - confidence) / 2.0 * 100.0
+    with warnings.catch_warnings():  # offsets no event reaches have no draws: their band is NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        low, high = np.nanpercentile(draws, [tail, 100.0 - tail], axis=0)
+    return low, high
 
 
 def _area_name(ring: int) -> str:

@@ -52,7 +52,7 @@ def schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
             field = current.model_fields.get(part)
             if field is None:
                 return False
-            current = _unwrap_optional(field.annotation)
+            current = unwrap_optional(field.annotation)
             continue
         origin = getattr(current, "__origin__", None)
         if origin is dict:
@@ -61,7 +61,8 @@ def schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
     return True
 
 
-def _unwrap_optional(annotation: Any) -> Any:
+def unwrap_optional(annotation: Any) -> Any:
+    """``X`` for an annotation ``X | None``; any other annotation as it is."""
     args = getattr(annotation, "__args__", None)
     if args and type(None) in args:
         rest = [a for a in args if a is not type(None)]
