@@ -1,5 +1,5 @@
 # The few verbs people need. `make demo` and `make test` work on a fresh machine.
-.PHONY: setup demo test lint bench bench-sweep clean
+.PHONY: setup demo test check lint docs bench bench-sweep clean
 
 setup:
 	./scripts/bootstrap.sh
@@ -9,6 +9,16 @@ demo: setup
 
 test: setup
 	.venv/bin/pytest -q
+
+# the fast tier for everyday work: everything but the replicated model runs (under 3 minutes)
+check: setup
+	.venv/bin/pytest -q -m "not slow"
+
+# regenerate the docs that are generated from the code (tests check they are current)
+docs: setup
+	.venv/bin/python -m simulation.core.parameters
+	.venv/bin/python -m simulation.core.indicators
+	.venv/bin/python -m simulation.core.levers.docs
 
 lint: setup
 	.venv/bin/ruff check . && .venv/bin/ruff format --check .

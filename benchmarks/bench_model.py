@@ -67,7 +67,7 @@ def _members(model: Any) -> int:
 def work_baseline(seeds: Sequence[int], steps: int) -> dict[str, Any]:
     """Construct and run the default world once per seed (after an untimed warm-up)."""
     from simulation import load_scenario
-    from simulation.model import CriminalMarketModel
+    from simulation.core.model import CriminalMarketModel
 
     scenario = load_scenario(BASELINE, {})
     warm = CriminalMarketModel(scenario, seed=0)
@@ -133,7 +133,7 @@ def work_epstein(seeds: Sequence[int], steps: int) -> dict[str, Any]:
 def work_run(scenario_path: str, overrides: dict[str, Any], seed: int, steps: int) -> dict[str, Any]:
     """One configuration: construction, ``steps`` timed steps, membership and peak memory."""
     from simulation import load_scenario
-    from simulation.model import CriminalMarketModel
+    from simulation.core.model import CriminalMarketModel
 
     scenario = load_scenario(scenario_path, overrides)
     rss_before = _rss_mib()

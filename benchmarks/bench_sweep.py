@@ -32,8 +32,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from simulation.core.indicators import RECORDED_NAMES  # noqa: E402
 from simulation.experiments import ExperimentSpec, run_experiment  # noqa: E402
-from simulation.indicators import RECORDED_NAMES  # noqa: E402
 from simulation.storage import MetricTable, ResultsStore, RunRecord  # noqa: E402
 
 EFFICIENCY_BUDGET = 0.85

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.model import CriminalMarketModel
+from simulation.core.model import CriminalMarketModel
 from simulation.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

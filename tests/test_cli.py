@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 import simulation.runner
 from simulation.cli import app
-from simulation.indicators import INDICATOR_NAMES
+from simulation.core.indicators import INDICATOR_NAMES
+from simulation.core.seeds import replication_seeds
 from simulation.runner import RunResult
 from simulation.scenario import load_scenario
-from simulation.seeds import replication_seeds
 from simulation.storage import ResultsStore
 
 TINY = {
@@ -36,13 +36,13 @@ runner = CliRunner()
 def _model_unavailable() -> str | None:
     """Why a real run cannot happen yet, or None when the model works."""
     try:
-        from simulation.model import CriminalMarketModel
+        from simulation.core.model import CriminalMarketModel
     except Exception as exc:  # an unfinished model may fail to import in many ways
-        return f"simulation.model cannot be imported: {exc!r}"
+        return f"simulation.core.model cannot be imported: {exc!r}"
     try:
         CriminalMarketModel(load_scenario(None, {"world.grid.width": 16}), seed=1)
     except NotImplementedError:
-        return "simulation.model is still a placeholder"
+        return "simulation.core.model is still a placeholder"
     return None
 
 

@@ -17,9 +17,9 @@ import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
+from simulation.core.model import CriminalMarketModel
 from simulation.dashboard import assets, charts, figures, server
 from simulation.dashboard.session import CORE_CHARTS, TrainingSession, charts_named_in, find_scenario
-from simulation.model import CriminalMarketModel
 from simulation.scenario import load_scenario
 from tests.conftest import ROOT, SMALL_WORLD
 

@@ -355,7 +355,7 @@ def test_wdq_with_an_empty_target_before_says_so() -> None:
 
 
 def test_masks_agree_with_the_model_ring() -> None:
-    from simulation.zones import ring
+    from simulation.core.zones import ring
 
     rng = np.random.default_rng(3)
     target = rng.random((9, 7)) > 0.9

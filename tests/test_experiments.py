@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 import yaml
 
+from simulation.core.seeds import replication_seed
 from simulation.experiments import ExperimentError, load_experiment, prepare_experiment
 from simulation.experiments.design import design_points, salib_problem
 from simulation.experiments.schema import ExperimentSpec
-from simulation.seeds import replication_seed
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = str(ROOT / "scenarios" / "baseline.yaml")

@@ -26,7 +26,7 @@ from simulation.cli import app
 from simulation.experiments.design import design_points, design_size
 from simulation.experiments.loader import validate_experiment
 from simulation.scenario import ScenarioError
-from simulation.scenario.loader import _unwrap_optional, field_at, field_bounds, validate_scenario
+from simulation.scenario.loader import field_at, field_bounds, unwrap_optional, validate_scenario
 from simulation.scenario.schema import Scenario
 from simulation.scenario.section import number_kind
 
@@ -76,7 +76,7 @@ def schema_leaves(model: type[BaseModel], prefix: tuple[str, ...] = ()) -> list[
     """Every settable leaf of the scenario schema, as key paths."""
     leaves = []
     for name, field in model.model_fields.items():
-        annotation = _unwrap_optional(field.annotation)
+        annotation = unwrap_optional(field.annotation)
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             leaves += schema_leaves(annotation, (*prefix, name))
         else:

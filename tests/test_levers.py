@@ -11,14 +11,15 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from simulation.agents.member import Role, exit_hazard
-from simulation.agents.victim import Victim, VictimState
-from simulation.levers import LEVERS, LEVERS_BY_NAME
-from simulation.levers import apply as levers
-from simulation.model import CriminalMarketModel
-from simulation.modifiers import MODIFIERS
+from simulation.core.agents import community
+from simulation.core.agents.member import Role, exit_hazard
+from simulation.core.agents.victim import Victim, VictimState
+from simulation.core.levers import LEVERS, LEVERS_BY_NAME
+from simulation.core.levers import apply as levers
+from simulation.core.model import CriminalMarketModel
+from simulation.core.modifiers import MODIFIERS
+from simulation.core.submodels import conflict, policing, victimisation
 from simulation.scenario import load_scenario
-from simulation.submodels import conflict, policing, victimisation
 from tests.conftest import SMALL_WORLD
 
 Probe = Callable[[CriminalMarketModel], float]
@@ -49,10 +50,11 @@ def _mean_hazard(model, roles) -> float:
 def _victims(model, state: VictimState, n: int = 400) -> list[Victim]:
     group = _group(model)
     cell = model.world.cell(*group.hub)
+    for v in list(model.victims):
+        v.remove()
     victims = [Victim(model, group, "exploitation", cell, 0) for _ in range(n)]
     for v in victims:
         v.move(state, 0)
-    model.victims = victims
     model.victim_fund = 1e9
     model.steps = 1
     return victims
@@ -81,7 +83,7 @@ def _violence(model) -> float:
 def _community(attribute: str) -> Probe:
     def probe(model) -> float:
         for _ in range(24):
-            model._communities_month()
+            community.respond(model)
         return float(np.mean([getattr(c, attribute) for c in model.communities]))
 
     return probe
@@ -91,9 +93,7 @@ def _exit(model) -> float:
     group = _group(model)
     xs, ys = group.member_coordinates()
     b = model.spec.behaviour.member
-    hazard = exit_hazard(
-        b.exit_rate, 0.5, model.world.unemployment[xs, ys], False, model.modifiers.exit[xs, ys]
-    )
+    hazard = exit_hazard(b, 0.5, model.world.unemployment[xs, ys], False, model.modifiers.exit[xs, ys])
     return float(hazard.mean())
 
 
@@ -243,9 +243,11 @@ def test_a_lever_switched_on_mid_run_acts_from_the_next_month():
 
 
 def test_the_lever_docs_match_the_catalogue():
-    from simulation.levers.docs import DOCS_PATH, levers_markdown
+    from simulation.core.levers.docs import DOCS_PATH, levers_markdown
 
-    assert DOCS_PATH.read_text(encoding="utf-8") == levers_markdown(), "run python -m simulation.levers.docs"
+    assert DOCS_PATH.read_text(encoding="utf-8") == levers_markdown(), (
+        "run python -m simulation.core.levers.docs"
+    )
 
 
 def test_the_cli_lists_the_levers():

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.agents.member import Role
-from simulation.agents.official import PublicOfficial
-from simulation.agents.victim import VictimState
-from simulation.submodels import conflict, victimisation
+from simulation.core.agents.member import Role, recruitment_pool
+from simulation.core.agents.official import PublicOfficial, protection_of
+from simulation.core.agents.victim import VictimState
+from simulation.core.routing import route_options
+from simulation.core.submodels import conflict, victimisation
 from tests.conftest import small_model
 
 
 def _route(model, group) -> np.ndarray:
     group.expected_sales = 10.0
     group.cash = 1e6
-    group.smuggle(model._route_options())
+    group.smuggle(route_options(model))
     return group.route
 
 
@@ -54,8 +55,7 @@ def _recruits_under(unemployment: float, seeds=range(8), months=6) -> int:
             group.cash = 1e6
             group.expected_sales = 500.0  # the market wants many more hands than it has
             for _ in range(months):
-                model._pool = None
-                total += group.recruit(group.territory())
+                total += group.recruit(group.territory(), recruitment_pool(model))
     return total
 
 
@@ -69,7 +69,7 @@ def test_recruitment_needs_vacancies_and_money():
     model = small_model()
     group = model.groups[0]
     group.cash = 0.0
-    assert group.recruit(group.territory()) == 0
+    assert group.recruit(group.territory(), recruitment_pool(model)) == 0
 
 
 def _official(model, integrity: float) -> PublicOfficial:
@@ -104,10 +104,10 @@ def test_a_corrupt_official_protects_only_the_paying_group_in_their_block():
     official = _official(model, 0.0)
     assert official.consider_bribe(100.0, payer)
     payer.payroll.append(official)
-    protection = model.protection_of(payer)
+    protection = protection_of(model, payer)
     in_block = model.world.block == official.block
     assert protection[in_block].min() > 0 and protection[~in_block].max() == 0
-    assert model.protection_of(other).max() == 0
+    assert protection_of(model, other).max() == 0
 
 
 ALLOWED = {
@@ -126,9 +126,7 @@ def test_victims_move_through_their_states():
     group = model.groups[0]
     x, y = group.hub
     for _ in range(60):
-        model.victims.append(
-            victimisation.Victim(model, group, "exploitation", model.world.cell(x, y), model.steps)
-        )
+        victimisation.Victim(model, group, "exploitation", model.world.cell(x, y), model.steps)
     model.world.enforcement[:] = 5.0
     model.victim_fund = 1e6
     seen = set()
@@ -207,7 +205,7 @@ def test_a_power_struggle_is_violent_and_ends_when_cohesion_recovers():
     assert group.challenger is not None or len(model.groups) > 4
     assert model.world.violence.sum() > 0
     if group.challenger is not None:
-        group.cohesion = conflict.SETTLED_COHESION
+        group.cohesion = model.spec.behaviour.ocg.settled_cohesion
         conflict.power_struggle(model, group)
         assert group.challenger is None
 
@@ -238,7 +236,7 @@ def test_seizures_are_passed_on_in_the_price():
         for _ in range(12):
             model.world.enforcement[:] = effort
             group.cash, group.expected_sales = 1e6, 20.0
-            group.smuggle(model._route_options())
+            group.smuggle(route_options(model))
             group.set_price()
         prices[label] = group.price
     assert prices["policed"] > prices["calm"]

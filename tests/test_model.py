@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from simulation import load_scenario, run_scenario
-from simulation.indicators import INDICATOR_NAMES, SNAPSHOT_LAYERS
+from simulation.core.indicators import INDICATOR_NAMES, SNAPSHOT_LAYERS
 from tests.conftest import ROOT, SMALL_WORLD
 
 CONTRACT_COLUMNS = """violence ocg_revenue ocg_profit criminal_assets active_ocgs ocg_members recruits exits

@@ -65,7 +65,7 @@ def test_a_mistyped_lever_lists_the_levers_of_its_principle(tmp_path):
 
 
 def test_every_lever_of_the_catalogue_is_accepted():
-    from simulation.levers import LEVERS
+    from simulation.core.levers import LEVERS
 
     overrides = {f"strategy.{lever.principle}.{lever.name}": {"intensity": 0.5} for lever in LEVERS}
     scenario = load_scenario(None, overrides)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from simulation.seeds import replication_seed, replication_seed_details, replication_seeds
+from simulation.core.seeds import replication_seed, replication_seed_details, replication_seeds
 
 
 def test_replication_i_keeps_its_seed_whatever_the_count():

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select, text
 
-from simulation.indicators import INDICATOR_NAMES
+from simulation.core.indicators import INDICATOR_NAMES
 from simulation.runner import RunResult
 from simulation.scenario import config_hash, load_scenario, resolved_config
 from simulation.storage import (

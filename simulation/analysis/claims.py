@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from simulation.analysis.displacement import ratios_from_deltas, wdq_from_totals
+from simulation.formatting import format_claim_value
 from simulation.scenario.claims import Claim
 
 Verdict = Literal["HOLDS", "FAILS", "INCONCLUSIVE"]
@@ -56,13 +57,11 @@ class ClaimVerdict:
 
     def describe(self) -> str:
         """One plain-language line for a terminal or a report."""
-        unit = "%" if self.kind == "relative" else ""
-        scale = 100.0 if self.kind == "relative" else 1.0
         side = "≤" if self.wants_below else "≥"
         text = (
-            f"{self.verdict}: {self.claim} — estimate {self.estimate * scale:+.3g}{unit} "
-            f"[{self.low * scale:+.3g}, {self.high * scale:+.3g}]{unit} at {self.confidence:.0%}, "
-            f"needs {side} {self.threshold * scale + 0.0:+.3g}{unit} "
+            f"{self.verdict}: {self.claim} — estimate {format_claim_value(self.estimate, self.kind)} "
+            f"[{format_claim_value(self.low, self.kind)}, {format_claim_value(self.high, self.kind)}] "
+            f"at {self.confidence:.0%}, needs {side} {format_claim_value(self.threshold, self.kind)} "
             f"({self.replications} paired replications)"
         )
         if self.more_replications:

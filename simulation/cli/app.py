@@ -24,6 +24,8 @@ from rich.progress import (
 
 from simulation.cli import format as fmt
 from simulation.cli.dashboard import dashboard
+from simulation.cli.options import SetOption
+from simulation.core.seeds import ReplicationSeed, replication_seed_details
 from simulation.cost import too_long
 from simulation.inputs import clip
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
@@ -33,8 +35,8 @@ from simulation.scenario.loader import (
     read_scenario_file,
     validate_scenario,
 )
-from simulation.seeds import ReplicationSeed, replication_seed_details
 from simulation.storage import DatabaseURLError, ResultsStore, RunExistsError
+from simulation.suggest import file_hint, hint
 
 BAD_INPUT = 2
 RUN_FAILED = 1
@@ -47,16 +49,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command()(dashboard)
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        "-s",
-        metavar="PATH=VALUE",
-        help="Override a scenario setting, e.g. --set world.grid.width=60 (repeatable).",
-    ),
-]
 
 
 @dataclass
@@ -79,8 +71,16 @@ def _parse_overrides(texts: list[str] | None, steps: int | None) -> dict[str, An
     return overrides
 
 
+def require_file(path: Path, error: type[ScenarioError] = ScenarioError) -> None:
+    """A missing file is bad input, answered with the closest file names beside it (a directory or
+    device is left to the reader, which says what it is)."""
+    if not path.exists():
+        raise error(str(path), [f"file not found{file_hint(path)}"])
+
+
 def _load(path: Path, texts: list[str] | None, steps: int | None = None) -> Scenario:
     """The validated scenario; messages name the flags as well as the file when flags apply."""
+    require_file(path)
     overrides = _parse_overrides(texts, steps)
     raw = read_scenario_file(path)
     flags = [f"--set {clip(t)}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])
@@ -299,10 +299,19 @@ def levers(
     """List the strategy levers: principle, decision they enter, effect and cost."""
     from rich.table import Table
 
-    from simulation.levers import PRINCIPLES, levers_of
+    from simulation.core.levers import PRINCIPLES, levers_of
 
     if principle is not None and principle not in PRINCIPLES:
-        raise bad_input(f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}")
+        lever_names = {lever.name: p for p in PRINCIPLES for lever in levers_of(p)}  # type: ignore[arg-type]
+        if principle in lever_names:
+            raise bad_input(
+                f"{principle!r} is a lever, not a principle; see it with: "
+                f"ocsim levers {lever_names[principle]}"
+            )
+        raise bad_input(
+            f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}"
+            + hint(principle, [*PRINCIPLES, *lever_names])
+        )
     table = Table(title="strategy levers (docs/levers.md)")
     for column in ("principle", "lever", "modifier", "effect", "cost k/month"):
         table.add_column(column, no_wrap=True)

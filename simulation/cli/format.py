@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -11,8 +14,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from simulation.core.indicators import INDICATORS
 from simulation.cost import duration, run_seconds, too_long
-from simulation.indicators import INDICATORS
+from simulation.formatting import format_number
 from simulation.scenario import Scenario
 
 SUMMARY_INDICATORS: tuple[str, ...] = (
@@ -59,20 +63,6 @@ def describe_scenario(source: Path | str, scenario: Scenario) -> str:
     )
 
 
-def format_number(value: float) -> str:
-    """Readable at a glance: separators for big values, 2 decimals, 3 significant digits below 1."""
-    if value is None or not np.isfinite(value):
-        return "—"
-    magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
-    if magnitude >= 100:
-        return f"{value:.1f}"
-    if magnitude >= 1 or magnitude == 0:
-        return f"{value:.2f}"
-    return f"{value:.3g}"
-
-
 def summarise(
     wide: pd.DataFrame, indicators: Sequence[str] = SUMMARY_INDICATORS, window: int = SUMMARY_WINDOW
 ) -> pd.DataFrame:
@@ -104,6 +94,63 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
     for row in summary.itertuples(index=False):
         table.add_row(row.indicator, format_number(row.mean), format_number(row.sd), row.unit)
     return table
+
+
+def table(title: str, columns: Sequence[str | tuple[str, dict[str, Any]]]) -> Table:
+    """A Rich table that wraps rather than cuts: at 80 columns every cell stays whole.
+
+    Columns fold long words instead of ending them in '…'; ``(name, options)`` pairs pass
+    options such as ``justify``, or ``no_wrap=True`` for a column the others shrink around
+    (a verdict, an experiment name), which still folds rather than cuts if it cannot fit.
+    """
+    shown = Table(title=title, title_justify="left")
+    for column in columns:
+        name, options = (column, {}) if isinstance(column, str) else column
+        shown.add_column(name, **{"overflow": "fold", **options})
+    return shown
+
+
+def print_json(document: Any) -> None:
+    """A JSON document on stdout, alone: no Rich markup, colour or wrapping (for scripts)."""
+    sys.stdout.write(json.dumps(document, indent=2, default=_json_default, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return json_number(float(value))
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def json_number(value: float | None) -> float | None:
+    """Floats for JSON: NaN and infinities become null (JSON has no NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def json_clean(value: Any) -> Any:
+    """Nested data with every non-finite float replaced by null."""
+    if isinstance(value, dict):
+        return {str(k): json_clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_clean(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return json_number(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
 
 
 def id_list(ids: Sequence[int]) -> str:

@@ -20,6 +20,7 @@ from mesa.visualization import Slider, SolaraViz
 from mesa.visualization import solara_viz as mesa_solara_viz
 from mesa.visualization.utils import force_update, update_counter
 
+from simulation.core.levers import LEVERS_BY_NAME, PRINCIPLES
 from simulation.dashboard import charts, figures
 from simulation.dashboard.server import settings_from_environment
 from simulation.dashboard.session import (
@@ -29,7 +30,6 @@ from simulation.dashboard.session import (
     TrainingSession,
     scenario_files,
 )
-from simulation.levers import LEVERS_BY_NAME, PRINCIPLES
 from simulation.scenario import ScenarioError, load_scenario
 
 TITLE = "ocsim — trainers' dashboard"

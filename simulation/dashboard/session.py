@@ -22,9 +22,9 @@ from typing import Any, Literal
 import mesa
 import numpy as np
 
-from simulation.indicators import INDICATOR_NAMES, INDICATORS, SNAPSHOT_LAYERS
-from simulation.levers import LEVERS_BY_NAME, PRINCIPLES, levers_of
-from simulation.model import CriminalMarketModel
+from simulation.core.indicators import INDICATOR_NAMES, INDICATORS, SNAPSHOT_LAYERS
+from simulation.core.levers import LEVERS_BY_NAME, PRINCIPLES, levers_of
+from simulation.core.model import CriminalMarketModel
 from simulation.scenario import Scenario, load_scenario, without_strategy
 from simulation.scenario.loader import validate_scenario
 from simulation.scenario.schema import JurisdictionTarget, LeverSpec, ZoneTarget

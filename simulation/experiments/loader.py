@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from simulation.scenario.loader import (
     schema_has_path,
 )
 from simulation.scenario.schema import Scenario
+from simulation.suggest import path_hint
 
 
 class ExperimentError(ScenarioError):
@@ -51,8 +53,13 @@ def validate_experiment(raw: Any, source: str) -> ExperimentSpec:
         raise ExperimentError(source, problems) from None
     unknown = [
         f"parameters.{path}: no such setting in the scenario schema (use dotted paths as in --set, "
-        "e.g. strategy.pursue.interdiction.intensity)"
+        f"e.g. strategy.pursue.interdiction.intensity){path_hint(path)}"
         for path in spec.parameters
+        if not schema_has_path(Scenario, [p for p in path.split(".") if p])
+    ]
+    unknown += [
+        f"set.{path}: no such setting in the scenario schema (use dotted paths as in --set){path_hint(path)}"
+        for path in spec.set
         if not schema_has_path(Scenario, [p for p in path.split(".") if p])
     ]
     if unknown:
@@ -89,6 +96,48 @@ def plan_size_problem(spec: ExperimentSpec) -> str | None:
     if runs > MAX_PLAN_RUNS:
         return f"replications: {counted}; at most {MAX_PLAN_RUNS:,} runs are planned in one experiment"
     return None
+
+
+def with_settings(
+    spec: ExperimentSpec,
+    settings: Mapping[str, Any] | None = None,
+    steps: int | None = None,
+    source: str = "experiment",
+) -> ExperimentSpec:
+    """The experiment with command-line settings on top of its ``set:`` (and ``steps``).
+
+    ``--set`` wins over the file's ``set:``; a path that is also swept, or that is no setting,
+    is an error naming the flag.
+    """
+    if not settings and steps is None:
+        return spec
+    problems = []
+    for path in settings or {}:
+        parts = [p for p in path.split(".") if p]
+        if not parts or not schema_has_path(Scenario, parts):
+            problems.append(f"--set {path}: no such setting in the scenario schema{path_hint(path)}")
+        elif path in spec.parameters:
+            problems.append(
+                f"--set {path}: {path} is swept under parameters in {source}; a setting is either "
+                "fixed or swept, not both"
+            )
+        elif path == "steps":
+            problems.append("--set steps: use --steps to set the months")
+    if problems:
+        raise ExperimentError(source, problems)
+    raw = spec.model_dump(mode="json", exclude_defaults=False)
+    raw["set"] = {**spec.set, **dict(settings or {})}
+    if steps is not None:
+        raw["set"].pop("steps", None)
+        raw["steps"] = int(steps)
+    return validate_experiment(raw, with_flags(source, settings, steps))
+
+
+def with_flags(source: str, settings: Mapping[str, Any] | None = None, steps: int | None = None) -> str:
+    """``"FILE with --set a=1 --steps 12"``: where a setting came from, for messages."""
+    flags = [f"--set {k}={v}" for k, v in (settings or {}).items()]
+    flags += [f"--steps {steps}"] if steps is not None else []
+    return f"{source} with {' '.join(flags)}" if flags else source
 
 
 def read_experiment_file(path: str | Path) -> Any:

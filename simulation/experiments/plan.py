@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from simulation.core.seeds import ReplicationSeed, replication_seed_details
 from simulation.cost import run_seconds, too_long
 from simulation.experiments.design import describe_design, design_points
 from simulation.experiments.loader import ExperimentError, resolve_scenario_path
@@ -28,7 +29,6 @@ from simulation.scenario.loader import (
     resolved_config,
     validate_scenario,
 )
-from simulation.seeds import ReplicationSeed, replication_seed_details
 from simulation.storage.store import make_run_key
 
 
@@ -94,7 +94,7 @@ def scenario_inputs(spec: ExperimentSpec, experiment_file: str | Path | None) ->
         try:
             raw = read_scenario_file(path)
         except ScenarioError as exc:
-            raise ExperimentError(
+            raise ExperimentError(  # a missing file's problem already names the closest files
                 str(experiment_file), [f"scenarios: {name}: {'; '.join(exc.problems)}"]
             ) from None
         inputs.append(ScenarioInput(raw, str(path)))
@@ -102,16 +102,21 @@ def scenario_inputs(spec: ExperimentSpec, experiment_file: str | Path | None) ->
 
 
 def plan_experiment(
-    spec: ExperimentSpec, inputs: Sequence[ScenarioInput], source: str | None = None
+    spec: ExperimentSpec, inputs: Sequence[ScenarioInput], source: str | None = None, where: str | None = None
 ) -> ExperimentPlan:
-    """Every run the experiment needs; every point is validated against every scenario first."""
-    where = source or f"experiment {spec.name}"
+    """Every run the experiment needs; every point is validated against every scenario first.
+
+    ``where`` names the experiment in messages (default: ``source``; the CLI adds its flags).
+    """
+    where = where or source or f"experiment {spec.name}"
     points = design_points(spec)
     seeds = replication_seed_details(spec.seed, spec.replications)
     fixed = _fixed_overrides(spec)
     plan = ExperimentPlan(spec, source, points, [])
     names: dict[str, str] = {}
     for scenario_input in inputs:
+        if fixed:  # the fixed settings alone first, so their mistakes are not blamed on a point
+            _validated(scenario_input, fixed, None, where)
         for index, point in enumerate(points):
             scenario = _validated(scenario_input, {**point, **fixed}, index, where)
             if index == 0:
@@ -162,8 +167,8 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
-    """Settings the experiment imposes on every run: steps and output."""
-    fixed: dict[str, Any] = {}
+    """Settings the experiment imposes on every run: ``set:``, steps and output."""
+    fixed: dict[str, Any] = dict(spec.set)
     if spec.steps is not None:
         fixed["steps"] = spec.steps
     if spec.output.snapshot_every is not None:
@@ -173,7 +178,7 @@ def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
     return fixed
 
 
-def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int, where: str):
+def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: int | None, where: str):
     try:
         # Claims and assumptions judge runs, they are not simulated: an experiment may run shorter
         # than a claim's window, and they are no part of a run's identity.
@@ -185,8 +190,6 @@ def _validated(scenario_input: ScenarioInput, overrides: dict[str, Any], index: 
         return scenario
     except ScenarioError as exc:
         shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
-        problems = [
-            f"point {index} ({shown}) makes scenario {scenario_input.source} invalid: {p}"
-            for p in exc.problems
-        ]
+        what = f"point {index} ({shown}) makes" if index is not None else f"the fixed settings ({shown}) make"
+        problems = [f"{what} scenario {scenario_input.source} invalid: {p}" for p in exc.problems]
         raise ExperimentError(where, problems) from None

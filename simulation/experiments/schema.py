@@ -99,6 +99,10 @@ class ExperimentSpec(Section):
     seed: Annotated[int, Field(ge=0, le=MAX_ROOT_SEED, description="root seed of the replications")] = 1
     design: DesignSpec = DesignSpec()
     parameters: dict[str, ParameterValues] = Field(default_factory=dict)
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="fixed settings (dotted paths -> values) imposed on every run, as --set does",
+    )
     output: ExperimentOutput = ExperimentOutput()
 
     @field_validator("scenarios")
@@ -133,4 +137,12 @@ class ExperimentSpec(Section):
                 )
         if kind != "grid" and not self.parameters:
             raise ValueError(f"parameters: a {kind} design needs at least one parameter range")
+        both = [path for path in self.set if path in self.parameters]
+        if both:
+            raise ValueError(
+                f"set.{both[0]}: also swept under parameters; a setting is either fixed (set) or "
+                "swept (parameters), not both"
+            )
+        if "steps" in self.set and self.steps is not None:
+            raise ValueError("set.steps: the experiment's own steps field already fixes the months")
         return self

@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from simulation.experiments.executors import ExecutorKind, OpenExecutor, SerialExecutor, open_executor
-from simulation.experiments.loader import load_experiment
+from simulation.experiments.loader import load_experiment, with_flags, with_settings
 from simulation.experiments.plan import (
     ExperimentPlan,
     RunTask,
@@ -103,15 +104,25 @@ class PreparedExperiment:
 
 
 def prepare_experiment(
-    experiment: str | Path | ExperimentSpec, scenarios: Sequence[ScenarioInput] | None = None
+    experiment: str | Path | ExperimentSpec,
+    scenarios: Sequence[ScenarioInput] | None = None,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    steps: int | None = None,
 ) -> PreparedExperiment:
-    """Load (if a path) and plan; every scenario x point is validated here, before anything runs."""
+    """Load (if a path) and plan; every scenario x point is validated here, before anything runs.
+
+    ``settings`` (dotted paths -> values, as ``--set``) go on top of the file's ``set:`` and
+    ``steps`` replaces its ``steps``; both become part of every run's configuration (identity).
+    """
     if isinstance(experiment, ExperimentSpec):
         spec, source = experiment, None
     else:
         spec, source = load_experiment(experiment), str(experiment)
+    spec = with_settings(spec, settings, steps, source or f"experiment {spec.name}")
     inputs = list(scenarios) if scenarios is not None else scenario_inputs(spec, source)
-    return PreparedExperiment(spec, plan_experiment(spec, inputs, source), source)
+    where = with_flags(source or f"experiment {spec.name}", settings, steps)
+    return PreparedExperiment(spec, plan_experiment(spec, inputs, source, where), source)
 
 
 def spec_hash(prepared: PreparedExperiment) -> str:
@@ -164,7 +175,7 @@ def _batches(tasks: Sequence[RunTask], size: int) -> Iterator[list[RunTask]]:
 
 def run_experiment(
     experiment: str | Path | ExperimentSpec,
-    executor: ExecutorKind | Executor = "local",
+    executor: ExecutorKind | Executor | None = None,
     db: str | None = None,
     *,
     workers: int | None = None,
@@ -172,14 +183,20 @@ def run_experiment(
     batch_size: int | None = None,
     progress: ProgressCallback | None = None,
     scenarios: Sequence[ScenarioInput] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    steps: int | None = None,
 ) -> SweepSummary:
     """Run every run of an experiment that is not stored yet; returns what happened.
 
-    ``executor`` is 'local' (process pool, default), 'serial', 'dask', or any
-    ``concurrent.futures.Executor`` you manage yourself. ``db`` is a SQLAlchemy URL (default:
-    ``$OCSIM_DB``, else ``results/ocsim.sqlite``).
+    ``executor`` is 'local' (process pool, the default), 'serial', 'dask' (the default when a
+    ``scheduler`` address is given), or any ``concurrent.futures.Executor`` you manage yourself.
+    ``db`` is a SQLAlchemy URL (default: ``$OCSIM_DB``, else ``results/ocsim.sqlite``).
+    ``settings`` and ``steps`` override the experiment's ``set:`` and ``steps`` (as
+    ``ocsim sweep --set/--steps``).
     """
-    prepared = prepare_experiment(experiment, scenarios)
+    if executor is None:
+        executor = "dask" if scheduler is not None else "local"
+    prepared = prepare_experiment(experiment, scenarios, settings=settings, steps=steps)
     with ResultsStore(db) as store:
         experiment_id, _ = register(store, prepared)
         todo = pending_tasks(store, prepared.plan)

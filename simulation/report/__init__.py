@@ -1,5 +1,5 @@
 """Reports for policy readers: HTML with seaborn figures, built from the results database."""
 
-from simulation.report.build import Report, build_report
+from simulation.report.build import Report, build_report, write_report
 
-__all__ = ["Report", "build_report"]
+__all__ = ["Report", "build_report", "write_report"]

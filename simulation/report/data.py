@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from simulation.scenario import ScenarioError, load_scenario
 from simulation.storage import ResultsStore
 from simulation.storage.ledger import load_experiment_record, load_findings, load_verdicts
 
@@ -55,7 +56,30 @@ def gather(store: ResultsStore, name: str) -> ExperimentData:
     )  # fmt: skip
     if kind == "paired":
         _maps(store, data, plan)
+    if not data.verdicts.empty:
+        data.verdicts["baseline"] = _baselines(record, data.verdicts)
     return data
+
+
+def _baselines(record: dict[str, Any], verdicts: pd.DataFrame) -> list[tuple[int, int] | None]:
+    """The months a 'start' claim compared with, read back from the scenario file when it is there.
+
+    Verdicts do not store them; the file may have moved or changed since, so a claim only gets
+    its baseline when the file still states the same claim at the same place.
+    """
+    found: list[tuple[int, int] | None] = [None] * len(verdicts)
+    if not (verdicts["compare"] == "start").any():
+        return found
+    sources = record.get("spec", {}).get("scenarios") or []
+    try:
+        claims = load_scenario(sources[0]).theory_of_success if sources else []
+    except (ScenarioError, OSError, ValueError):
+        return found
+    for i, (_, v) in enumerate(verdicts.iterrows()):
+        index = int(v["claim_index"])
+        if v["compare"] == "start" and index < len(claims) and claims[index].claim == v["claim"]:
+            found[i] = claims[index].baseline_window
+    return found
 
 
 def _maps(store: ResultsStore, data: ExperimentData, plan: pd.DataFrame) -> None:

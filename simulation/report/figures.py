@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -15,7 +16,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-from simulation.indicators import DISPLACEMENT_INDICATORS, INDICATORS
+from simulation.core.indicators import DISPLACEMENT_INDICATORS, INDICATORS
 
 UNITS = {i.name: i.unit for i in (*INDICATORS, *DISPLACEMENT_INDICATORS)}
 LABELS = {i.name: i.description for i in (*INDICATORS, *DISPLACEMENT_INDICATORS)}
@@ -25,8 +26,15 @@ INTERVAL = 90
 sns.set_theme(style="whitegrid", context="notebook")
 
 
+def wrap(text: str, figure_inches: float, fontsize: float = 10) -> str:
+    """Break a title into lines that fit the figure's width (about 0.55 em per character)."""
+    per_line = max(20, int(figure_inches * 72 / (0.55 * fontsize)))
+    return "\n".join(textwrap.wrap(text, per_line)) or text
+
+
 def label(indicator: str) -> str:
-    return f"{indicator.replace('_', ' ')} ({UNITS.get(indicator, '')})"
+    unit = UNITS.get(indicator, "")
+    return indicator.replace("_", " ") + (f" ({unit})" if unit else "")
 
 
 def time_series(
@@ -36,7 +44,9 @@ def time_series(
     shown = [i for i in indicators if i in metrics.columns]
     columns = 2
     rows = math.ceil(len(shown) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(12, 3.2 * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(12, 3.2 * rows + 0.4), squeeze=False, layout="constrained"
+    )
     frame = metrics[metrics["scenario"].isin([strategy, counterfactual])].copy()
     frame["run"] = frame["scenario"].map(
         {strategy: "with the strategy", counterfactual: "without (counterfactual)"}
@@ -52,15 +62,18 @@ def time_series(
         ax.legend(fontsize=8, title=None)
     for ax in list(axes.flat)[len(shown) :]:
         ax.set_visible(False)
-    figure.suptitle(f"{strategy}: key indicators with and without the strategy (median, {INTERVAL}% band)")
-    figure.tight_layout()
+    figure.suptitle(
+        wrap(f"{strategy}: key indicators with and without the strategy (median, {INTERVAL}% band)", 12, 12)
+    )
     return figure
 
 
 def difference_maps(differences: dict[str, np.ndarray], step: int) -> Figure:
     """Where the strategy changed activity, control and violence: mean paired difference per cell."""
     layers = list(differences)
-    figure, axes = plt.subplots(1, len(layers), figsize=(5 * len(layers), 4.4), squeeze=False)
+    figure, axes = plt.subplots(
+        1, len(layers), figsize=(5 * len(layers), 4.6), squeeze=False, layout="constrained"
+    )
     for ax, layer in zip(axes.flat, layers, strict=True):
         values = differences[layer].T  # rows = y, columns = x, as on a map
         bound = float(np.nanmax(np.abs(values))) or 1.0
@@ -69,14 +82,13 @@ def difference_maps(differences: dict[str, np.ndarray], step: int) -> Figure:
         ax.invert_yaxis()
         ax.set_title(f"{layer.replace('_', ' ')}: strategy − counterfactual")
     figure.suptitle(f"Month {step}: change per cell caused by the strategy (red = more, blue = less)")
-    figure.tight_layout()
     return figure
 
 
 def verdict_forest(verdicts: pd.DataFrame) -> Figure:
     """Each claim's estimate with its interval against the threshold it must reach."""
     n = len(verdicts)
-    figure, axes = plt.subplots(n, 1, figsize=(9, 1.3 * n + 0.8), squeeze=False)
+    figure, axes = plt.subplots(n, 1, figsize=(10, 1.5 * n + 0.8), squeeze=False, layout="constrained")
     colours = {"HOLDS": "#2ca02c", "FAILS": "#d62728", "INCONCLUSIVE": "#ff7f0e"}
     for ax, row in zip(axes.flat, verdicts.itertuples(), strict=True):
         scale = 100.0 if row.kind == "relative" else 1.0
@@ -91,35 +103,33 @@ def verdict_forest(verdicts: pd.DataFrame) -> Figure:
         ax.plot([estimate], [0], "o", color="black")
         ax.axvline(threshold, color="black", linestyle="--", linewidth=1)
         ax.set_yticks([])
-        ax.set_title(f"{row.verdict}: {row.claim}", loc="left", fontsize=9, color=colour)
+        ax.set_title(wrap(f"{row.verdict}: {row.claim}", 10, 9), loc="left", fontsize=9, color=colour)
         ax.set_xlabel(
-            f"{'change' if row.kind != 'level' else 'level'} of {row.metric.replace('_', ' ')} ({unit})"
+            f"{'change' if row.kind != 'level' else 'level'} of {row.metric.replace('_', ' ')}"
+            + (f" ({unit})" if unit else "")
         )
     figure.suptitle("Claims: estimate (dot), interval (bar) and the threshold to reach (dashed)", fontsize=11)
-    figure.tight_layout()
     return figure
 
 
 def feature_scores(scores: dict[str, float], title: str) -> Figure:
     frame = pd.DataFrame({"assumption": list(scores), "score": list(scores.values())}).sort_values("score")
-    figure, ax = plt.subplots(figsize=(8, 0.5 * len(frame) + 1.2))
+    figure, ax = plt.subplots(figsize=(9, 0.5 * len(frame) + 1.6), layout="constrained")
     sns.barplot(data=frame, x="score", y="assumption", ax=ax, color="#1f77b4")
-    ax.set_xlabel("feature score (share of the estimate's variation explained, extra trees)")
+    ax.set_xlabel("feature score (share of the estimate's variation explained; extra trees)")
     ax.set_ylabel("")
-    ax.set_title(title, fontsize=10)
-    figure.tight_layout()
+    ax.set_title(wrap(title, 6), fontsize=10)
     return figure
 
 
 def challenge_scatter(points: pd.DataFrame, x: str, y: str, holds: str, title: str) -> Figure:
-    figure, ax = plt.subplots(figsize=(6.5, 5))
+    figure, ax = plt.subplots(figsize=(6.5, 5), layout="constrained")
     frame = points.assign(outcome=np.where(points[holds], "claim holds", "claim fails"))
     sns.scatterplot(data=frame, x=x, y=y, hue="outcome", hue_order=["claim holds", "claim fails"],
                     palette=["#2ca02c", "#d62728"], ax=ax)  # fmt: skip
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.set_title(title, fontsize=10)
-    figure.tight_layout()
+    ax.set_title(wrap(title, 6), fontsize=10)
     return figure
 
 
@@ -128,12 +138,11 @@ def sensitivity_bars(indices: dict[str, dict[str, float]], title: str) -> Figure
         {"index": k, "assumption": a, "value": v} for k, values in indices.items() for a, v in values.items()
     ]
     frame = pd.DataFrame(rows)
-    figure, ax = plt.subplots(figsize=(8, 0.6 * frame["assumption"].nunique() + 1.5))
+    figure, ax = plt.subplots(figsize=(9, 0.6 * frame["assumption"].nunique() + 1.8), layout="constrained")
     sns.barplot(data=frame, x="value", y="assumption", hue="index", ax=ax)
     ax.set_xlabel("sensitivity index")
     ax.set_ylabel("")
-    ax.set_title(title, fontsize=10)
-    figure.tight_layout()
+    ax.set_title(wrap(title, 6), fontsize=10)
     return figure
 
 
@@ -149,7 +158,9 @@ def sweep_response(
     )
     columns = 2
     rows = math.ceil(len(indicators) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(12, 3.2 * rows), squeeze=False)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(12, 3.2 * rows + 0.4), squeeze=False, layout="constrained"
+    )
     for ax, indicator in zip(axes.flat, indicators, strict=False):
         sns.lineplot(data=per_run, x=parameter, y=indicator, hue="scenario", errorbar=("ci", INTERVAL),
                      marker="o", ax=ax)  # fmt: skip
@@ -159,7 +170,10 @@ def sweep_response(
     for ax in list(axes.flat)[len(indicators) :]:
         ax.set_visible(False)
     figure.suptitle(
-        f"Indicators against {parameter} (mean of each run's last {last_months} months; {INTERVAL}% CI)"
+        wrap(
+            f"Indicators against {parameter} (mean of each run's last {last_months} months; {INTERVAL}% CI)",
+            12,
+            12,
+        )
     )
-    figure.tight_layout()
     return figure

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.analysis.claims import bootstrap_interval, displacement_data, window_values
-from simulation.indicators import INDICATORS, PRINCIPLE_OF
+from simulation.core.indicators import INDICATORS, PRINCIPLE_OF
 
 PRINCIPLE_ORDER = ("prevent", "pursue", "protect", "promote", "all")
 LEVEL_ORDER = ("outcome", "output", "input")

@@ -15,11 +15,12 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from simulation import inputs
+from simulation.core.levers.catalogue import PRINCIPLES, levers_of
 from simulation.inputs import InputError, clip, parse_yaml, shown
-from simulation.levers.catalogue import PRINCIPLES, levers_of
 from simulation.scenario.claims import RangeSpec
 from simulation.scenario.schema import Scenario
-from simulation.scenario.section import number_kind, yaml_spelling
+from simulation.scenario.section import number_kind, strict_numbers, yaml_spelling
+from simulation.suggest import did_you_mean, file_hint, path_hint
 
 MAX_SET_CHARS = 100_000
 """Longest ``--set`` value read."""
@@ -66,7 +67,7 @@ def schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
             field = current.model_fields.get(part)
             if field is None:
                 return False
-            current = _unwrap_optional(field.annotation)
+            current = unwrap_optional(field.annotation)
             continue
         origin = getattr(current, "__origin__", None)
         if origin is dict:
@@ -75,7 +76,8 @@ def schema_has_path(model: type[BaseModel], parts: list[str]) -> bool:
     return True
 
 
-def _unwrap_optional(annotation: Any) -> Any:
+def unwrap_optional(annotation: Any) -> Any:
+    """``X`` for an annotation ``X | None``; any other annotation as it is."""
     args = getattr(annotation, "__args__", None)
     if args and type(None) in args:
         rest = [a for a in args if a is not type(None)]
@@ -94,7 +96,10 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
             continue
         parts = [p for p in path.split(".") if p]
         if not parts or not schema_has_path(Scenario, parts):
-            problems.append(f"{clip(path)}: no such setting in the scenario schema{_allowed_levers(parts)}")
+            problems.append(
+                f"{clip(path)}: no such setting in the scenario schema"
+                f"{path_hint(path) if len(path) <= 200 else ''}{_allowed_levers(parts)}"
+            )
             continue
         if inputs.depth(value) > inputs.MAX_DEPTH:
             problems.append(f"{clip(path)}: the value nests deeper than {inputs.MAX_DEPTH} levels")
@@ -118,6 +123,15 @@ def _allowed_levers(parts: list[str]) -> str:
         names = ", ".join(lever.name for lever in levers_of(parts[1]))  # type: ignore[arg-type]
         return f"; {parts[1]} levers are: {names}"
     return ""
+
+
+def _indicator_hints(names: list[Any]) -> str:
+    """'did you mean' for each unknown indicator name in a ``keep`` list."""
+    from simulation.core.indicators import RECORDED_NAMES
+
+    unknown = [str(name) for name in names if name not in RECORDED_NAMES]
+    found = [f"{name!r}: {text}" for name in unknown if (text := did_you_mean(name, RECORDED_NAMES))]
+    return f" ({'; '.join(found)})" if found else ""
 
 
 _FIELD_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -156,8 +170,10 @@ def describe_error(error: Mapping[str, Any], raw: Any = None) -> str:
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
         message = "unknown field (check spelling; see docs/ODD.md for the allowed settings)"
-        message += _allowed_levers(parts)
+        message += path_hint(".".join(parts)) + _allowed_levers(parts)
     given = error.get("input")
+    if parts and parts[-1] == "keep" and isinstance(given, list):
+        message += _indicator_hints(given)
     value = "" if isinstance(given, dict | list) or given is None else f" (got {yaml_spelling(given)})"
     if error["type"] == "extra_forbidden" or ("must be" in message and yaml_spelling(given) in message):
         value = ""
@@ -199,6 +215,9 @@ def validate_scenario(raw: Any, source: str, horizon_from_file: bool = True) -> 
                 f"({', '.join(Scenario.model_fields)})"
             ],
         )
+    raw, problems = strict_numbers(raw, Scenario)
+    if problems:
+        raise ScenarioError(source, problems)
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
@@ -227,6 +246,7 @@ def assumption_problems(scenario: Scenario) -> list[str]:
         if not schema_has_path(Scenario, parts):
             problems.append(
                 f"assumptions.{path}: no such setting in the scenario schema (use dotted paths as in --set)"
+                + path_hint(path)
             )
             continue
         problems += [f"assumptions.{path}: {p}" for p in range_problems(parts, spec)]
@@ -243,7 +263,7 @@ def field_at(model: type[BaseModel], parts: list[str]) -> FieldInfo | None:
         field = current.model_fields.get(part)
         if field is None:
             return None
-        current = _unwrap_optional(field.annotation)
+        current = unwrap_optional(field.annotation)
     return field
 
 
@@ -300,7 +320,8 @@ def read_yaml_file(path: str | Path, error: type[ScenarioError] = ScenarioError)
     try:
         return inputs.read_yaml_file(path)
     except InputError as exc:
-        raise error(str(path), [exc.problem]) from None
+        hint = file_hint(path) if exc.problem.startswith("file not found") else ""
+        raise error(str(path), [exc.problem + hint]) from None
 
 
 def read_scenario_file(path: str | Path) -> dict[str, Any]:

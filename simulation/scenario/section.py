@@ -120,3 +120,75 @@ class Section(BaseModel):
                     raise ValueError(f"item {i}: {exc}") from None
             return checked
         return value
+
+
+def strict_numbers(raw: Any, model: type[BaseModel], path: tuple[str, ...] = ()) -> tuple[Any, list[str]]:
+    """``raw`` with the number rules applied along ``model``'s fields, and the problems found.
+
+    For sections whose class does not carry the rules itself (the model core's parameter
+    sections): whole floats become integers for integer fields; booleans, text, ``.inf``/``.nan``
+    and fractional values for integers are problems named by their path; more than
+    ``MAX_UNKNOWN_SHOWN`` unknown keys in one mapping are counted, not listed. Anything the walk
+    does not understand is left for pydantic.
+    """
+    if not isinstance(raw, dict):
+        return raw, []
+    fields = model.model_fields
+    problems: list[str] = []
+    unknown = [key for key in raw if key not in fields]
+    where = ".".join(path)
+    if len(unknown) > MAX_UNKNOWN_SHOWN:
+        first = ", ".join(shown(str(k)) for k in unknown[:MAX_UNKNOWN_SHOWN])
+        problems.append(
+            f"{where + ': ' if where else ''}{len(unknown):,} unknown fields ({first} and "
+            f"{len(unknown) - MAX_UNKNOWN_SHOWN:,} more); allowed: {', '.join(fields)}"
+        )
+    out = dict(raw)
+    for key, value in raw.items():
+        field = fields.get(key) if isinstance(key, str) else None
+        if field is None:
+            continue
+        here = (*path, key)
+        annotation = _model_or_list_of_model(field.annotation)
+        if annotation is not None:
+            inner, is_list = annotation
+            if is_list and isinstance(value, list):
+                items = []
+                for i, item in enumerate(value):
+                    checked, found = strict_numbers(item, inner, (*here, str(i)))
+                    items.append(checked)
+                    problems += found
+                out[key] = items
+            elif not is_list:
+                out[key], found = strict_numbers(value, inner, here)
+                problems += found
+            continue
+        kind, inside = number_kind(field.annotation)
+        if kind is None:
+            continue
+        try:
+            if not inside:
+                out[key] = checked_number(value, kind)
+            elif isinstance(value, list | tuple):
+                out[key] = [checked_number(item, kind) for item in value]
+        except ValueError as exc:
+            problems.append(f"{'.'.join(here)}: {exc}")
+    return out, problems
+
+
+def _model_or_list_of_model(annotation: Any) -> tuple[type[BaseModel], bool] | None:
+    """(model, is a list) when a field holds a section or a list of sections."""
+    origin = get_origin(annotation)
+    if origin is typing.Annotated:
+        return _model_or_list_of_model(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        return _model_or_list_of_model(members[0]) if len(members) == 1 else None
+    if origin is list:
+        args = get_args(annotation)
+        if len(args) == 1 and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+            return args[0], True
+        return None
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    return None

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from mesa.discrete_space import CellAgent
 
 if TYPE_CHECKING:
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 
 class VictimState(StrEnum):

@@ -7,9 +7,14 @@ search per entry point per step gives every group its cheapest route to its mark
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
+
+if TYPE_CHECKING:
+    from simulation.core.model import CriminalMarketModel
 
 _OFFSETS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -85,3 +90,16 @@ class RouteOptions:
 
     def path(self, option: int, target: int) -> np.ndarray:
         return RouteGraph.path(self.predecessors[option], self.origins[option], target)
+
+
+def route_options(model: CriminalMarketModel) -> RouteOptions:
+    """This month's routes: cell costs are transport plus risk-weighted expected seizure loss,
+    shared by all groups."""
+    w, b = model.world, model.spec.behaviour
+    boost = model.modifiers.interdiction
+    hazard = 1.0 - np.exp(-b.policing.interdiction_rate * w.enforcement * boost)
+    cost = b.market.transport_cost + b.ocg.risk_aversion * hazard * b.market.wholesale_price
+    origins = [p.x * w.height + p.y for p in w.entry_points]
+    distance, predecessors = model.route_graph.shortest(cost, origins)
+    wholesale = np.array([p.price_factor * b.market.wholesale_price for p in w.entry_points])
+    return RouteOptions(distance, predecessors, origins, wholesale)

@@ -1,7 +1,7 @@
 """The lever catalogue: every strategy lever as a small self-describing object.
 
 A lever belongs to one of the four Ps, stands for a Toolkit objective, and moves exactly one named
-decision modifier (``simulation/modifiers.py``) over its target cells, in proportion to its
+decision modifier (``simulation/core/modifiers.py``) over its target cells, in proportion to its
 intensity. The scenario schema, ``docs/levers.md`` and ``ocsim levers`` are all generated from
 this registry, so they cannot drift apart.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from simulation.modifiers import MODIFIER_NAMES
+from simulation.core.modifiers import MODIFIER_NAMES
 
 Principle = Literal["prevent", "pursue", "protect", "promote"]
 PRINCIPLES: tuple[Principle, ...] = ("prevent", "pursue", "protect", "promote")

@@ -11,7 +11,7 @@ Attributes: ``gid`` (group id on the control layer), ``members``, ``leader``, ``
 ``laundered`` (k), ``cohesion`` (0-1), ``price`` (k/unit), ``loss_rate`` (expected share of a
 shipment seized, learnt), ``hub`` (market centre cell), ``enablers`` (kind -> Enabler),
 ``payroll`` (corrupt officials paid monthly). ``members`` holds only members at liberty:
-prisoners are kept by the model until released.
+prisoners are on the model's roll until released.
 """
 
 from __future__ import annotations
@@ -22,24 +22,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Agent
 
-from simulation.agents.member import Member, Role
-from simulation.choice import choose_with_outside_option
-from simulation.routing import RouteGraph, RouteOptions
-from simulation.world import dilate
+from simulation.core.agents.member import Member, Role, recruitment_pool
+from simulation.core.agents.official import bribe_targets
+from simulation.core.choice import choose_with_outside_option
+from simulation.core.events import record_event
+from simulation.core.routing import RouteGraph, RouteOptions, route_options
+from simulation.core.submodels import conflict, policing, victimisation
+from simulation.core.world import dilate
 
 if TYPE_CHECKING:
-    from simulation.agents.enabler import Enabler
-    from simulation.agents.official import PublicOfficial
-    from simulation.model import CriminalMarketModel
-
-MEMBER_VALUE_MONTHS = 12.0
-"""A lost member is valued at this many months of wages when a group weighs arrest risk."""
-EXTORTION_PER_VICTIM = 10.0
-"""k of protection money a month taken from one victimised business."""
-REDEPLOY_SHARE = 0.1
-"""Share of members who move to a new selling spot in a month even when theirs is still held."""
-WORKFORCE_SLACK = 1.25
-"""Groups staff a quarter above what their territory and sales need, to be able to grow."""
+    from simulation.core.agents.enabler import Enabler
+    from simulation.core.agents.official import PublicOfficial
+    from simulation.core.model import CriminalMarketModel
+    from simulation.core.parameters import MarketBehaviour
 
 
 class OCG(Agent):
@@ -57,10 +52,10 @@ class OCG(Agent):
         self.challenger: Member | None = None
         self.cash = cash
         self.laundered = 0.0
-        self.cohesion = 0.8
+        self.cohesion = model.spec.behaviour.ocg.initial_cohesion
         market = model.spec.behaviour.market
         self.price = market.reference_price
-        self.loss_rate = 0.05
+        self.loss_rate = market.initial_loss_rate
         self.unit_cost = market.wholesale_price
         self.inventory = 0.0
         self.unmet_share = 0.0
@@ -115,7 +110,34 @@ class OCG(Agent):
     def desired_members(self, cells: int) -> int:
         b = self.model.spec.behaviour.ocg
         need = max(cells * b.members_per_cell, self.expected_sales / b.sales_per_member)
-        return int(np.ceil(need * WORKFORCE_SLACK))
+        return int(np.ceil(need * b.workforce_slack))
+
+    # ----------------------------------------------------------------------- the month
+    def do_business(self, routes: RouteOptions) -> None:
+        """Price, smuggle, sell, extort and exploit, pay, bribe, launder and consume."""
+        self.reset_accounts()
+        territory = self.territory()
+        self.relocate_hub(territory)
+        free = len(self.members)
+        self.set_price()
+        self.smuggle(routes)
+        self.sell(territory, free)
+        self.extort_and_exploit(territory)
+        self.pay(territory)
+        self.offer_bribe()
+        self.launder()
+        self.consume()
+
+    def work_territory(self, pool: np.ndarray) -> int:
+        """Expand, retreat, recruit, organise and deploy; returns the recruits taken on."""
+        self.expand(self.territory())
+        self.retreat(self.territory())
+        territory = self.territory()
+        recruits = self.recruit(territory, pool)
+        self.organise()
+        self.deploy(territory)
+        self.cohesion += self.model.spec.behaviour.ocg.cohesion_recovery * (1.0 - self.cohesion)
+        return recruits
 
     # -------------------------------------------------------------------------- pricing
     def set_price(self) -> None:
@@ -125,8 +147,7 @@ class OCG(Agent):
         self.price += market.price_adjustment * (target - self.price)
 
     def demand_at(self, price: float, base: np.ndarray) -> np.ndarray:
-        market = self.model.spec.behaviour.market
-        return base * (price / market.reference_price) ** market.demand_elasticity
+        return demand_at(self.model.spec.behaviour.market, price, base)
 
     # ------------------------------------------------------------------------ smuggling
     def smuggle(self, routes: RouteOptions) -> None:
@@ -147,9 +168,11 @@ class OCG(Agent):
         transporter = self.enablers.get("transporter")
         fee = transporter.fee_rate * wholesale if transporter is not None else 0.0
         route_transport += fee  # the transporter charges a share of the cargo's value
-        self.unit_cost = (wholesale + route_transport) / max(0.05, 1.0 - self.loss_rate)
+        self.unit_cost = (wholesale + route_transport) / max(market.min_arrival_share, 1.0 - self.loss_rate)
 
-        wanted = max(0.0, self.expected_sales * 1.05 - self.inventory) / max(0.05, 1 - self.loss_rate)
+        wanted = max(0.0, self.expected_sales * market.stock_cover - self.inventory) / max(
+            market.min_arrival_share, 1 - self.loss_rate
+        )
         affordable = max(0.0, self.cash) / (wholesale + route_transport)
         quantity = min(wanted, affordable)
         if quantity <= 0 or path.size == 0:
@@ -159,18 +182,18 @@ class OCG(Agent):
         self.cash -= quantity * (wholesale + route_transport)
         if transporter is not None:
             transporter.serve(self, quantity * wholesale)
-        hazard = self.model.seizure_hazard(self, path)
+        hazard = policing.seizure_hazard(self.model, self, path)
         survival = float(np.prod(1.0 - hazard))
-        consignments = max(1, int(np.ceil(quantity / 2.0)))
+        consignments = max(1, int(np.ceil(quantity / market.consignment_size)))
         lost = self.model.rng.binomial(consignments, 1.0 - survival)
         seized = quantity * lost / consignments
         arrived = quantity - seized
-        world.activity.ravel()[path] += quantity * 0.25
+        world.activity.ravel()[path] += quantity * market.transit_visibility
         self.shipped = quantity
         self.seized = seized
         self.inventory += arrived
         if seized > 0:
-            self.model.record_seizure(self, seized)
+            policing.record_seizure(self.model, self, seized)
         self._learn_losses(seized / quantity)
 
     def _learn_losses(self, observed: float) -> None:
@@ -223,11 +246,11 @@ class OCG(Agent):
         self.cash += income
         xs, ys = np.nonzero(territory)
         new_exploited = self.model.rng.poisson(victims_expected)
-        extorted = self.model.rng.poisson(extortion / EXTORTION_PER_VICTIM)
+        extorted = self.model.rng.poisson(extortion / self.model.spec.behaviour.ocg.extortion_per_victim)
         for counts, kind in ((new_exploited, "exploitation"), (extorted, "extortion")):
             for i in np.nonzero(counts)[0]:
                 for _ in range(int(counts[i])):
-                    self.model.victimise(self, int(xs[i]), int(ys[i]), kind)
+                    victimisation.victimise(self.model, self, int(xs[i]), int(ys[i]), kind)
 
     # -------------------------------------------------------------------------- payments
     def pay(self, territory: np.ndarray) -> None:
@@ -252,7 +275,7 @@ class OCG(Agent):
             share = np.where(territory, self.model.world.population, 0.0)
             self.model.services[:] += services * share / share.sum()
         if self.unpaid:
-            self.cohesion = max(0.0, self.cohesion - 0.1)
+            self.cohesion = max(0.0, self.cohesion - b.unpaid_cohesion_loss)
             for official in list(self.payroll):
                 official.end_corruption()
 
@@ -267,7 +290,7 @@ class OCG(Agent):
         budget = b.bribe_share * max(0.0, self.profit)
         if budget <= 0:
             return
-        officials, exposure = self.model.bribe_targets(self)
+        officials, exposure = bribe_targets(self.model, self)
         if not officials:
             return
         target = officials[0]
@@ -277,8 +300,9 @@ class OCG(Agent):
 
     def consume(self) -> None:
         """Leaders and members spend part of the group's wealth (it is why they are in it)."""
-        rate = self.model.spec.behaviour.ocg.consumption_rate
-        reserve = 6.0 * self.model.spec.behaviour.ocg.wage * len(self.members)
+        b = self.model.spec.behaviour.ocg
+        rate = b.consumption_rate
+        reserve = b.consumption_reserve_months * b.wage * len(self.members)
         self.cash -= rate * max(0.0, self.cash - reserve)
         self.laundered -= rate * self.laundered
 
@@ -287,7 +311,8 @@ class OCG(Agent):
         launderer = self.enablers.get("launderer")
         if launderer is None or self.cash <= 0:
             return
-        reserve = 3.0 * self.model.spec.behaviour.ocg.wage * len(self.members)
+        b = self.model.spec.behaviour.ocg
+        reserve = b.cash_reserve_months * b.wage * len(self.members)
         amount = self.model.spec.behaviour.ocg.launder_share * max(0.0, self.cash - reserve)
         if amount <= 0:
             return
@@ -298,16 +323,19 @@ class OCG(Agent):
         launderer.serve(self, amount)
 
     # ----------------------------------------------------------------------- recruiting
-    def recruit(self, territory: np.ndarray) -> int:
-        """Recruit toward the workforce the market needs, from youths at risk in the territory."""
+    def recruit(self, territory: np.ndarray, pool: np.ndarray) -> int:
+        """Recruit toward the workforce the market needs, from youths at risk in the territory.
+
+        ``pool``: expected recruits a month per cell at full control (``recruitment_pool``).
+        """
         world, b = self.model.world, self.model.spec.behaviour
         cells = int(territory.sum())
         vacancies = self.desired_members(cells) - len(self.members)
-        affordable = int(self.cash / max(1e-9, 3.0 * b.ocg.wage)) - len(self.members)
+        affordable = int(self.cash / max(1e-9, b.ocg.cash_reserve_months * b.ocg.wage)) - len(self.members)
         wanted = min(vacancies, affordable)
         if wanted <= 0 or cells == 0:
             return 0
-        rate = np.where(territory, self.model.recruitment_pool() * world.control_strength, 0.0)
+        rate = np.where(territory, pool * world.control_strength, 0.0)
         expected = float(rate.sum())
         recruits = min(wanted, int(self.model.rng.poisson(expected)))
         if recruits <= 0:
@@ -322,7 +350,7 @@ class OCG(Agent):
         """Keep a chain of command: about one lieutenant per ten members."""
         free = self.members
         lieutenants = [m for m in free if m.role is Role.LIEUTENANT]
-        wanted = max(1, len(free) // 10)
+        wanted = max(1, len(free) // self.model.spec.behaviour.ocg.members_per_lieutenant)
         if len(lieutenants) < wanted:
             soldiers = sorted((m for m in free if m.role is Role.SOLDIER), key=lambda m: -m.experience)
             for m in soldiers[: wanted - len(lieutenants)]:
@@ -339,7 +367,7 @@ class OCG(Agent):
         if self.leader is not None:
             self.leader.cell = world.cell(*self.hub)
         xs, ys = self.member_coordinates()
-        restless = self.model.rng.random(xs.size) < REDEPLOY_SHARE
+        restless = self.model.rng.random(xs.size) < self.model.spec.behaviour.ocg.redeploy_share
         move = (~territory[xs, ys] | restless).nonzero()[0]
         movers = [self.members[i] for i in move if self.members[i] is not self.leader]
         if not movers:
@@ -370,7 +398,9 @@ class OCG(Agent):
         strengths = np.zeros(int(owner.max()) + 1)
         for gid in np.unique(owner[rival]):
             strengths[gid] = model.group_by_gid[int(gid)].strength()
-        defence = strengths[owner[rival]] * 1.5 * world.control_strength[xs[rival], ys[rival]]
+        defence = (
+            strengths[owner[rival]] * b.ocg.defender_advantage * world.control_strength[xs[rival], ys[rival]]
+        )
         win = np.ones(xs.size)
         win[rival] = own_strength / (own_strength + defence + 1e-9)
         fight_cost = np.zeros(xs.size)
@@ -384,28 +414,17 @@ class OCG(Agent):
             if rival[i]:
                 if self.cash < b.ocg.contest_cost:
                     continue
-                model.contest(self, x, y, float(win[i]))
+                conflict.contest(model, self, x, y, float(win[i]))
             else:
-                model.take_cell(self, x, y)
+                conflict.take_cell(model, self, x, y)
 
     def enforcement_loss(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Expected value of the members a cell's policing would take over the planning horizon."""
-        model, world, b = self.model, self.model.world, self.model.spec.behaviour.ocg
-        detection = model.detection_hazard(
-            world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
-        )
-        member_value = MEMBER_VALUE_MONTHS * b.wage
-        return b.expansion_horizon * b.members_per_cell * detection * member_value
+        return enforcement_loss(self.model, xs, ys, self.model.spec.behaviour.ocg.members_per_cell)
 
     def cell_values(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        """Monthly net value of holding cells: retail margin plus extortion less the staff cost."""
-        world, b = self.model.world, self.model.spec.behaviour
-        base = world.population[xs, ys] * b.market.demand_per_capita
-        margin = max(0.0, self.price - self.unit_cost)
-        shield = self.model.modifiers.extortion[xs, ys]
-        extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * 0.5 * shield
-        holding = b.ocg.members_per_cell * b.ocg.wage * self.model.wage_factor[xs, ys]
-        return margin * self.demand_at(self.price, base) + extortion - holding
+        """Monthly net value of holding cells at the group's price and cost."""
+        return cell_values(self.model, xs, ys, self.price, self.unit_cost)
 
     def retreat(self, territory: np.ndarray) -> None:
         """Give up cells that do not pay their risk, and those the group cannot staff any more.
@@ -445,3 +464,184 @@ class OCG(Agent):
             return
         values = np.where(territory, world.population, -1.0)
         self.hub = tuple(int(v) for v in np.unravel_index(int(values.argmax()), values.shape))
+
+    # ------------------------------------------------------------------------ life cycle
+    def split_off(self, challenger: Member) -> OCG | None:
+        """The challenger walks away with the part of the territory and the people nearest to them."""
+        model, world = self.model, self.model.world
+        territory = self.territory()
+        xs, ys = np.nonzero(territory)
+        cx, cy = challenger.cell.coordinate
+        lx, ly = self.hub
+        nearer = (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
+        if not nearer.any():
+            nearer = (xs == cx) & (ys == cy)
+            if not nearer.any():
+                return None
+        new = found_group(model, hub=(cx, cy), cash=0.0)
+        share = float(nearer.mean())
+        new.cash = self.cash * share
+        self.cash -= new.cash
+        new.cohesion = model.spec.behaviour.ocg.splinter_cohesion
+        world.control[xs[nearer], ys[nearer]] = new.gid
+        challenger.leave_group()
+        challenger.group = new
+        challenger.role = Role.LEADER
+        new.members.append(challenger)
+        new.leader = challenger
+        new_territory = world.control == new.gid
+        for m in list(self.members):
+            if m.role is not Role.LEADER and new_territory[m.cell.coordinate]:
+                self.members.remove(m)
+                m.group = new
+                new.members.append(m)
+        model.counters["splits"] += 1
+        record_event(model, "split", new.gid, cx, cy, new_territory, parent=self.gid)
+        return new
+
+    def dissolve(self) -> None:
+        """Nobody left at liberty: the group disappears and its turf becomes a vacuum."""
+        model, world = self.model, self.model.world
+        territory = self.territory()
+        world.control[territory] = -1
+        world.control_strength[territory] = 0.0
+        for official in list(self.payroll):
+            official.end_corruption()
+        for enabler in list(self.enablers.values()):
+            enabler.drop_client(self)
+        for member in list(self.members):
+            member.die_or_exit()
+        del model.group_by_gid[self.gid]
+        self.remove()
+
+
+# ---------------------------------------------------------------- what a market is worth
+def demand_at(market: MarketBehaviour, price: float, base: np.ndarray) -> np.ndarray:
+    """Constant-elasticity demand: ``base`` at the reference price."""
+    return base * (price / market.reference_price) ** market.demand_elasticity
+
+
+def cell_values(
+    model: CriminalMarketModel, xs: np.ndarray, ys: np.ndarray, price: float, unit_cost: float
+) -> np.ndarray:
+    """Monthly net value of holding cells: retail margin plus extortion less the staff cost."""
+    world, b = model.world, model.spec.behaviour
+    base = world.population[xs, ys] * b.market.demand_per_capita
+    margin = max(0.0, price - unit_cost)
+    shield = model.modifiers.extortion[xs, ys]
+    extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * b.ocg.new_cell_hold * shield
+    holding = b.ocg.members_per_cell * b.ocg.wage * model.wage_factor[xs, ys]
+    return margin * demand_at(b.market, price, base) + extortion - holding
+
+
+def enforcement_loss(
+    model: CriminalMarketModel, xs: np.ndarray, ys: np.ndarray, members: float
+) -> np.ndarray:
+    """Expected value of ``members`` people a cell's policing would take over the planning horizon."""
+    world, b = model.world, model.spec.behaviour.ocg
+    detection = policing.detection_hazard(
+        model, world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
+    )
+    member_value = b.member_value_months * b.wage
+    return b.expansion_horizon * members * detection * member_value
+
+
+# ------------------------------------------------------------------------------- the groups
+def found_group(model: CriminalMarketModel, hub: tuple[int, int], cash: float) -> OCG:
+    """A new group with the next group id (its mark on the control layer)."""
+    group = OCG(model, model.next_gid, hub, cash)
+    model.next_gid += 1
+    model.group_by_gid[group.gid] = group
+    return group
+
+
+def staff(model: CriminalMarketModel, group: OCG, size: int, territory: np.ndarray) -> None:
+    """Give a group its first members: a leader at the hub, lieutenants and soldiers."""
+    w = model.world
+    cells = np.flatnonzero(territory)
+    weights = w.population.ravel()[cells]
+    hub_cell = w.cell(*group.hub)
+    start = model.spec.world.ocgs
+    first = int(model.rng.integers(start.leader_experience_min, start.leader_experience_max))
+    leader = Member(model, group, Role.LEADER, hub_cell, experience=first)
+    group.leader = leader
+    for i in range(size - 1):
+        role = (
+            Role.LIEUTENANT
+            if i < max(1, size // model.spec.behaviour.ocg.members_per_lieutenant)
+            else Role.SOLDIER
+        )
+        flat = int(model.rng.choice(cells, p=weights / weights.sum()))
+        Member(
+            model,
+            group,
+            role,
+            w.cell(*divmod(flat, w.height)),
+            experience=int(model.rng.integers(0, start.member_experience_max)),
+        )
+
+
+def populate(model: CriminalMarketModel) -> None:
+    """The starting groups: bases drawn where people crowd, each with a patch of territory."""
+    w, spec = model.world, model.spec.world.ocgs
+    weights = w.population**2
+    taken = np.zeros((w.width, w.height), dtype=bool)
+    # in a crowded world each group's first territory shrinks so that every group gets room
+    room = int((np.sqrt(w.width * w.height / spec.count) - 1) // 2)
+    radius = max(0, min(spec.territory_radius, room))
+    for _ in range(spec.count):
+        free = np.where(taken, 0.0, weights).ravel()
+        if free.sum() <= 0:  # crowded world: bases may sit side by side, on unclaimed cells
+            free = (w.control < 0).ravel().astype(float)
+        flat = int(model.rng.choice(free.size, p=free / free.sum()))
+        hx, hy = divmod(flat, w.height)
+        factor = float(model.rng.uniform(spec.cash_factor_min, spec.cash_factor_max))
+        group = found_group(model, (hx, hy), cash=spec.cash * factor)
+        near = (np.abs(w.xs - hx) <= radius) & (np.abs(w.ys - hy) <= radius)
+        claim = near & (w.control < 0)
+        w.control[claim] = group.gid
+        w.control_strength[claim] = spec.starting_control
+        spaced = radius + spec.base_spacing
+        taken |= (np.abs(w.xs - hx) <= spaced) & (np.abs(w.ys - hy) <= spaced)
+        staff(model, group, max(spec.min_members, int(model.rng.poisson(spec.members))), claim)
+
+
+def do_business(model: CriminalMarketModel) -> None:
+    """Phase P5-P6: this month's routes, then each group's business in a fresh random order.
+
+    The order is a permutation from the model's numpy generator (not ``AgentSet.shuffle_do``, which
+    draws from Python's ``random``): every draw of a run comes from one seeded stream.
+    """
+    routes = route_options(model)
+    groups = list(model.groups)
+    model.activation_order = [groups[i] for i in model.rng.permutation(len(groups))]
+    for group in model.activation_order:
+        group.do_business(routes)
+
+
+def work_territory(model: CriminalMarketModel) -> None:
+    """Phase P13: groups still active, in this month's order, work their territory."""
+    pool = recruitment_pool(model)
+    for group in [g for g in model.activation_order if g in model.groups]:
+        model.counters["recruits"] += group.work_territory(pool)
+
+
+def new_entrants(model: CriminalMarketModel) -> None:
+    """Phase P20: where demand goes unserved, a new group may form (entrepreneurs fill the gap)."""
+    w, b = model.world, model.spec.behaviour
+    demand = w.population * b.market.demand_per_capita
+    unserved = np.where(w.control < 0, demand, 0.0)
+    share = float(unserved.sum() / max(demand.sum(), 1e-9))
+    if model.rng.random() >= b.ocg.entry_rate * share:
+        return
+    crowded = dilate(dilate(w.control >= 0))
+    candidates = np.where(crowded, 0.0, unserved)
+    if candidates.max() <= 0:
+        return
+    hx, hy = np.unravel_index(int(candidates.argmax()), candidates.shape)
+    group = found_group(model, (int(hx), int(hy)), cash=model.spec.world.ocgs.cash * b.ocg.entrant_cash_share)
+    territory = np.zeros_like(crowded)
+    territory[hx, hy] = True
+    conflict.take_cell(model, group, int(hx), int(hy))
+    staff(model, group, b.ocg.entrant_members, territory)
+    model.counters["recruits"] += b.ocg.entrant_members

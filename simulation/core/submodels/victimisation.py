@@ -10,23 +10,28 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.agents.victim import Victim, VictimState
+from simulation.core.agents.victim import Victim, VictimState
 
 if TYPE_CHECKING:
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
-
-COMPENSATION_COST = 5.0
-"""k paid to a victim from the victims' fund."""
-EXPLOITATION_INCOME = 0.3
-"""k a month an exploited victim earns the group exploiting them."""
-FORGET_AFTER = 12
-"""Months after recovery when a victim leaves the simulation's books."""
-WITNESS_MONTHS = 12
-"""Months a testifying victim's evidence keeps helping prosecutions of the group."""
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 _CODES = {state: i for i, state in enumerate(VictimState)}
-VICTIMISED, IDENTIFIED, SUPPORTED, COMPENSATED, RECOVERED = range(5)
+VICTIMISED, IDENTIFIED, SUPPORTED, COMPENSATED, RECOVERED = range(len(VictimState))
+
+
+def open_month(model: CriminalMarketModel) -> None:
+    """Phase P1: the month's payment into the victims' fund; testimonies still running counted."""
+    model.victim_fund += model.spec.behaviour.victim.compensation_fund
+    model.testimonies = [(gid, until) for gid, until in model.testimonies if until >= model.steps]
+    model.witnesses = {}
+    for gid, _ in model.testimonies:
+        model.witnesses[gid] = model.witnesses.get(gid, 0) + 1
+
+
+def witnesses_against(model: CriminalMarketModel, group: OCG) -> int:
+    """Victims whose testimony against the group is still helping prosecutions."""
+    return model.witnesses.get(group.gid, 0)
 
 
 def victimise(model: CriminalMarketModel, group: OCG, x: int, y: int, kind: str) -> None:
@@ -38,12 +43,15 @@ def victimise(model: CriminalMarketModel, group: OCG, x: int, y: int, kind: str)
         if isinstance(agent, Victim) and agent.state is VictimState.RECOVERED:
             agent.revictimise(group, model.steps, kind)
             return
-    model.victims.append(Victim(model, group, kind, cell, model.steps))
+    Victim(model, group, kind, cell, model.steps)
 
 
 def victim_transitions(model: CriminalMarketModel) -> None:
-    """Each victim's month: rescue depends on police effort and reporting where they are."""
-    victims = model.victims
+    """Phase P18, each victim's month: rescue depends on police effort and reporting where they are.
+
+    A list of the victim set is taken once: the draws below are vectorised over it.
+    """
+    victims = list(model.victims)
     if not victims:
         return
     world, b, rng, mod = model.world, model.spec.behaviour.victim, model.rng, model.modifiers
@@ -68,7 +76,9 @@ def victim_transitions(model: CriminalMarketModel) -> None:
     freed = exploited & (held_by < 0)
     rescued = exploited & ~freed & (first < police)
     escaped = exploited & ~freed & ~rescued & (first < police + b.escape_rate)
-    testifies = rescued & (second < b.witness_propensity * mod.witness[xs, ys] * (0.5 + reporting))
+    testifies = rescued & (
+        second < b.witness_propensity * mod.witness[xs, ys] * (b.testimony_base + reporting)
+    )
     still = exploited & ~freed & ~rescued & ~escaped
 
     owner = world.control[xs, ys]
@@ -77,26 +87,26 @@ def victim_transitions(model: CriminalMarketModel) -> None:
     identified_harmed = (state == IDENTIFIED) & ~supported & (second < revictim_risk)
     compensate = (state == SUPPORTED) & (first < b.compensation_rate * mod.compensation[xs, ys])
     recover = ((state == SUPPORTED) & ~compensate & (second < b.recovery_rate)) | (
-        (state == COMPENSATED) & (first < b.recovery_rate * 1.5)
+        (state == COMPENSATED) & (first < b.recovery_rate * b.compensated_recovery_factor)
     )
-    forget = (state == RECOVERED) & (months > FORGET_AFTER)
+    forget = (state == RECOVERED) & (months > b.forget_after_months)
     recovered_harmed = (state == RECOVERED) & ~forget & (second < revictim_risk)
 
     income = np.bincount(held_by[still & _exploitation(victims)], minlength=model.next_gid)
     for gid in np.nonzero(income)[0]:
-        model.group_by_gid[int(gid)].earn(EXPLOITATION_INCOME * float(income[gid]))
+        model.group_by_gid[int(gid)].earn(model.spec.behaviour.ocg.exploitation_income * float(income[gid]))
 
     model.counters["rescues"] += float(rescued.sum())
     for i in np.nonzero(freed | rescued | escaped)[0]:
         victims[i].move(VictimState.IDENTIFIED, model.steps)
     for i in np.nonzero(testifies)[0]:
-        model.testimonies.append((int(held_by[i]), model.steps + WITNESS_MONTHS))
+        model.testimonies.append((int(held_by[i]), model.steps + b.testimony_months))
     for i in np.nonzero(supported)[0]:
         victims[i].move(VictimState.SUPPORTED, model.steps)
     for i in np.nonzero(compensate)[0]:
-        if model.victim_fund < COMPENSATION_COST:
+        if model.victim_fund < b.compensation_amount:
             break
-        model.victim_fund -= COMPENSATION_COST
+        model.victim_fund -= b.compensation_amount
         model.counters["victims_compensated"] += 1
         victims[i].move(VictimState.COMPENSATED, model.steps)
     for i in np.nonzero(recover)[0]:
@@ -109,8 +119,6 @@ def victim_transitions(model: CriminalMarketModel) -> None:
             world.victimisation[xs[i], ys[i]] += 1
     for i in np.nonzero(forget)[0]:
         victims[i].remove()
-    if forget.any():
-        model.victims = [v for v, gone in zip(victims, forget, strict=True) if not gone]
 
 
 def _exploitation(victims: list[Victim]) -> np.ndarray:

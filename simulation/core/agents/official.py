@@ -19,8 +19,8 @@ from mesa import Agent
 from mesa.discrete_space import CellAgent
 
 if TYPE_CHECKING:
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 
 class PoliceUnit(Agent):
@@ -38,9 +38,13 @@ class PoliceUnit(Agent):
         """Effort per cell this month (zero outside the precinct)."""
         world, b = self.model.world, self.model.spec.behaviour.policing
         patrol = np.where(self.precinct, world.population * world.state_presence, 0.0)
-        signal = np.where(self.precinct, activity + 2.0 * violence + 3.0 * reports, 0.0)
+        signal = np.where(
+            self.precinct,
+            activity + b.violence_signal_weight * violence + b.report_signal_weight * reports,
+            0.0,
+        )
         if self.model.spec.strategy.enforcement_style == "heavy_handed":
-            signal = signal**1.5  # crackdowns concentrate on the visible hotspots
+            signal = signal**b.heavy_handed_concentration  # crackdowns concentrate on visible hotspots
         share = min(1.0, b.intelligence)
         allocation = (1.0 - share) * patrol / max(patrol.sum(), 1e-9)
         if signal.sum() > 0:
@@ -72,9 +76,9 @@ class PublicOfficial(CellAgent):
         if self.corrupt:
             return False
         b = self.model.spec.behaviour.corruption
-        caught = min(1.0, b.detection_rate * self._scrutiny() * 12.0)
+        caught = min(1.0, b.detection_rate * self._scrutiny() * b.risk_horizon_months)
         temptation = amount / b.bribe_threshold * (1.0 - caught)
-        noise = float(self.model.rng.normal(0.0, 0.05))
+        noise = float(self.model.rng.normal(0.0, b.integrity_noise))
         if temptation > self.integrity + noise:
             self.patron = group
             self.bribe = amount
@@ -94,3 +98,50 @@ class PublicOfficial(CellAgent):
     def _scrutiny(self) -> float:
         """Integrity measures where the official works (the ``official_detection`` modifier)."""
         return float(self.model.modifiers.official_detection[self.cell.coordinate])
+
+
+# --------------------------------------------------------------------------- the officials
+def appoint(model: CriminalMarketModel, block: int) -> PublicOfficial:
+    """A new official for a block, with integrity drawn from the population's distribution."""
+    spec = model.spec.world.officials
+    integrity = float(np.clip(model.rng.normal(spec.integrity_mean, spec.integrity_sd), 0.0, 1.0))
+    return PublicOfficial(model, block, integrity, model.world.cell(*model.world.block_centre(block)))
+
+
+def populate(model: CriminalMarketModel) -> None:
+    """``per_community`` officials in every block, block by block (the roster of posts)."""
+    for block in range(model.world.n_blocks):
+        for _ in range(model.spec.world.officials.per_community):
+            model.officials.append(appoint(model, block))
+
+
+def face_integrity_checks(model: CriminalMarketModel) -> None:
+    """Phase P17: corrupt officials may be caught; a caught official's successor takes the post."""
+    for i, official in enumerate(model.officials):
+        if official.corrupt and model.rng.random() < official.caught_probability():
+            official.end_corruption()
+            official.remove()
+            model.officials[i] = appoint(model, official.block)
+            model.counters["officials_removed"] += 1
+
+
+def protection_of(model: CriminalMarketModel, group: OCG) -> np.ndarray:
+    """Per-cell share of police risk removed for ``group`` by the officials it pays."""
+    world = model.world
+    if not group.payroll:
+        return np.zeros((world.width, world.height))
+    counts = np.bincount([o.block for o in group.payroll], minlength=world.n_blocks)
+    per_official = model.spec.behaviour.corruption.protection_per_official
+    return world.broadcast(1.0 - (1.0 - per_official) ** counts)
+
+
+def bribe_targets(model: CriminalMarketModel, group: OCG) -> tuple[list[PublicOfficial], np.ndarray]:
+    """Honest officials where the group's people face the most police effort, most exposed
+    first, and the group's exposure per block (members weighted by the effort they face)."""
+    w = model.world
+    exposure = np.zeros(w.n_blocks)
+    if group.members:
+        xs, ys = group.member_coordinates()
+        exposure = np.bincount(w.block[xs, ys], weights=1.0 + w.enforcement[xs, ys], minlength=w.n_blocks)
+    candidates = [o for o in model.officials if not o.corrupt and exposure[o.block] > 0]
+    return sorted(candidates, key=lambda o: -exposure[o.block]), exposure

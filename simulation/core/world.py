@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
-from simulation.scenario.schema import WorldSpec
+from simulation.core.parameters import WorldSpec
 
 LAYERS_FLOAT = (
     "population",
@@ -186,6 +186,12 @@ class World:
     def broadcast(self, per_block: np.ndarray) -> np.ndarray:
         """Spread a per-block vector back onto the cells."""
         return per_block[self.layers["block"]]
+
+    def block_centre(self, block: int) -> tuple[int, int]:
+        """The most populous cell of a block (where its officials sit)."""
+        values = np.where(self.layers["block"] == block, self.layers["population"], -1.0)
+        x, y = np.unravel_index(int(values.argmax()), values.shape)
+        return int(x), int(y)
 
     def cell(self, x: int, y: int):
         return self.grid[(int(x), int(y))]

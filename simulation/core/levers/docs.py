@@ -1,18 +1,18 @@
-"""docs/levers.md, generated from the lever catalogue (run ``python -m simulation.levers.docs``)."""
+"""docs/levers.md, generated from the lever catalogue (run ``python -m simulation.core.levers.docs``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.levers.catalogue import PRINCIPLES, levers_of
-from simulation.modifiers import MODIFIERS
+from simulation.core.levers.catalogue import PRINCIPLES, levers_of
+from simulation.core.modifiers import MODIFIERS
 
 _DECISION = {m.name: m.decision for m in MODIFIERS}
 _NEUTRAL = {m.name: m.neutral for m in MODIFIERS}
 
 HEADER = """# Strategy levers
 
-Generated from `simulation/levers/catalogue.py` by `python -m simulation.levers.docs`; do not edit
+Generated from `simulation/core/levers/catalogue.py` by `python -m simulation.core.levers.docs`; do not edit
 by hand (a test checks that this file matches the catalogue).
 
 Every lever is set in a scenario's `strategy:` section under its principle:
@@ -30,7 +30,7 @@ strategy:
 - `intensity` 0–1 (default 1); `start` the first month it acts (default 0); `end` the month it
   stops, not included (default: never); `target` `all` (default), `{zone: NAME}` (a zone under
   `zones:`) or `{jurisdiction: NAME}`.
-- A lever changes one **decision modifier** (`simulation/modifiers.py`) on its target cells and
+- A lever changes one **decision modifier** (`simulation/core/modifiers.py`) on its target cells and
   nothing else: a multiplier becomes `1 + effect × intensity` (never below 0), a shift becomes
   `effect × intensity`. Agents read the modifier where they decide; no lever writes an outcome.
 - **Cost** per month = cost at intensity 1 × intensity × the share of the population the target
@@ -63,7 +63,7 @@ def levers_markdown() -> str:
     return "\n".join(parts) + "\n"
 
 
-DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "levers.md"
+DOCS_PATH = Path(__file__).resolve().parents[3] / "docs" / "levers.md"
 
 if __name__ == "__main__":
     DOCS_PATH.write_text(levers_markdown(), encoding="utf-8")

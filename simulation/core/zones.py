@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
+from simulation.core.world import World, dilate
 from simulation.scenario.schema import HotspotZone, JurisdictionZone, RectZone, Scenario, Zone
-from simulation.world import World, dilate
+
+if TYPE_CHECKING:
+    from simulation.core.model import CriminalMarketModel
 
 
 class ZoneBook:
@@ -22,6 +27,8 @@ class ZoneBook:
         self.masks: dict[str, np.ndarray] = {
             name: self._static_mask(zone) for name, zone in self.specs.items()
         }
+        self.displacement = scenario.displacement
+        self._displacement_masks = self._displacement_areas()
 
     def _static_mask(self, zone: Zone) -> np.ndarray:
         w = self.world
@@ -53,6 +60,32 @@ class ZoneBook:
 
     def mask(self, name: str) -> np.ndarray:
         return self.masks[name]
+
+    def _displacement_areas(self) -> dict[str, np.ndarray]:
+        """Target, buffer, control and across-the-border areas when the scenario asks for them."""
+        spec = self.displacement
+        if spec is None:
+            return {}
+        target = self.mask(spec.target)
+        buffer = ring(target, spec.buffer)
+        touched = np.unique(self.world.jurisdiction[target])
+        return {
+            "displacement_target": target,
+            "displacement_buffer": buffer,
+            "displacement_control": ~target & ~buffer,
+            "displacement_other_jurisdictions": ~np.isin(self.world.jurisdiction, touched),
+        }
+
+    def displacement_masks(self) -> dict[str, np.ndarray]:
+        """The displacement areas (hotspot targets are fixed once their month has passed)."""
+        if self.displacement is not None and not self._displacement_masks["displacement_target"].any():
+            self._displacement_masks = self._displacement_areas()
+        return self._displacement_masks
+
+
+def fix_hotspots(model: CriminalMarketModel) -> None:
+    """Phase P23: hotspot zones whose month this was take this month's most active cells."""
+    model.zones.observe(model.steps, model.world.activity)
 
 
 def ring(mask: np.ndarray, width: int) -> np.ndarray:

@@ -6,14 +6,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.agents.member import Role
+from simulation.core.agents.member import Role
+from simulation.core.agents.official import PoliceUnit, protection_of
+from simulation.core.events import record_event
+from simulation.core.submodels.victimisation import witnesses_against
 
 if TYPE_CHECKING:
-    from simulation.agents.member import Member
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
+    from simulation.core.agents.member import Member
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
-SENTENCE_FACTOR = {Role.LEADER: 2.0, Role.LIEUTENANT: 1.5, Role.SOLDIER: 1.0}
+
+def populate(model: CriminalMarketModel) -> None:
+    """Police units: each jurisdiction's police split into units patrolling bands of rows."""
+    w, spec = model.world, model.spec.world.police
+    for j, jurisdiction in enumerate(model.spec.world.jurisdictions):
+        area = w.jurisdiction == j
+        bands = np.array_split(np.arange(w.height), spec.units_per_jurisdiction)
+        for band in bands:
+            precinct = area & np.isin(w.ys, band)
+            effort = spec.officers_per_unit * jurisdiction.state_capacity
+            PoliceUnit(model, j, precinct, effort)
 
 
 def detection_hazard(
@@ -24,7 +37,12 @@ def detection_hazard(
     ``boost`` is the ``detection`` modifier at the same cells (intelligence levers).
     """
     b = model.spec.behaviour.policing
-    rate = b.detection_rate * (0.5 + b.intelligence) * effort * (1.0 + b.report_weight * reporting)
+    rate = (
+        b.detection_rate
+        * (b.base_detection_share + b.intelligence)
+        * effort
+        * (1.0 + b.report_weight * reporting)
+    )
     return 1.0 - np.exp(-rate * boost)
 
 
@@ -34,13 +52,13 @@ def seizure_hazard(model: CriminalMarketModel, group: OCG, path: np.ndarray) -> 
     effort = world.enforcement.ravel()[path]
     boost = model.modifiers.interdiction.ravel()[path]
     hazard = 1.0 - np.exp(-b.policing.interdiction_rate * effort * boost)
-    protection = model.protection_of(group).ravel()[path]
+    protection = protection_of(model, group).ravel()[path]
     concealment = b.enabler.concealment if "transporter" in group.enablers else 0.0
     return hazard * (1.0 - protection) * (1.0 - concealment)
 
 
 def allocate_effort(model: CriminalMarketModel) -> None:
-    """Every police unit decides where its officers go this month."""
+    """Phase P3-P4: every police unit decides where its officers go this month."""
     world = model.world
     activity, violence, reports = (
         model.last_activity,
@@ -51,6 +69,7 @@ def allocate_effort(model: CriminalMarketModel) -> None:
     for unit in model.police_units:
         effort += unit.allocate(activity, violence, reports)
     world.enforcement[:] = effort
+    model.mean_effort = float(world.enforcement.mean())
 
 
 def arrest_hazards(
@@ -71,7 +90,7 @@ def arrest_hazards(
     }
     xs, ys = group.member_coordinates()
     hazard = hazard_map[xs, ys]
-    protection = model.protection_of(group)[xs, ys]
+    protection = protection_of(model, group)[xs, ys]
     cover = b.enabler.cover if "forger" in group.enablers else 0.0
     shield = np.array([insulation[m.role] for m in group.members]) * mod.insulation[xs, ys]
     soldier = np.array([m.role is Role.SOLDIER for m in group.members])
@@ -81,7 +100,7 @@ def arrest_hazards(
 
 
 def arrest_members(model: CriminalMarketModel) -> None:
-    """Detection of members where they are; arrested members go to court."""
+    """Phase P9: detection of members where they are; arrested members go to court."""
     world, mod = model.world, model.modifiers
     hazard_map = detection_hazard(model, world.enforcement, world.reporting, mod.detection)
     for group in list(model.groups):
@@ -101,19 +120,29 @@ def arrest_members(model: CriminalMarketModel) -> None:
 def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     """An arrest goes to court; conviction sends the member to prison and triggers confiscation."""
     model.counters["arrests"] += 1
+    x, y = member.cell.coordinate
+    arrest = None
     if member.role is Role.LEADER:
         model.counters["leaders_arrested"] += 1
-    x, y = member.cell.coordinate
-    evidence = 0.6 + 0.4 * float(model.world.reporting[x, y])
+        arrest = record_event(model, "leader_arrest", group.gid, x, y, group.territory(), convicted=False)
+    b = model.spec.behaviour
+    evidence = b.policing.evidence_base + b.policing.evidence_reporting_weight * float(
+        model.world.reporting[x, y]
+    )
     if model.rng.random() >= evidence:
         return
     model.counters["prosecutions"] += 1
     if model.rng.random() >= conviction_probability(model, group, x, y):
         return
     model.counters["convictions"] += 1
-    months = int(
-        model.rng.poisson(model.spec.behaviour.member.sentence_months * SENTENCE_FACTOR[member.role])
-    )
+    if arrest is not None:
+        arrest.detail["convicted"] = True
+    factor = {
+        Role.LEADER: b.member.leader_sentence_factor,
+        Role.LIEUTENANT: b.member.lieutenant_sentence_factor,
+        Role.SOLDIER: 1.0,
+    }[member.role]
+    months = int(model.rng.poisson(b.member.sentence_months * factor))
     if member.role in (Role.LEADER, Role.LIEUTENANT):
         confiscate(model, group)
     member.imprison(months)
@@ -123,18 +152,31 @@ def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
 def conviction_probability(model: CriminalMarketModel, group: OCG, x: int, y: int) -> float:
     """Court outcome: base rate plus witnesses' testimony, times case quality (task forces)."""
     b = model.spec.behaviour.policing
-    base = b.conviction_rate + b.witness_weight * model.witnesses_against(group)
-    return min(0.95, base * float(model.modifiers.conviction[x, y]))
+    base = b.conviction_rate + b.witness_weight * witnesses_against(model, group)
+    return min(b.max_conviction, base * float(model.modifiers.conviction[x, y]))
 
 
 def confiscate(model: CriminalMarketModel, group: OCG) -> None:
     """Financial investigation after a senior conviction: cash is exposed, laundered money less so."""
+    b = model.spec.behaviour.policing
     boost = float(model.modifiers.confiscation[group.hub])
-    rate = min(1.0, model.spec.behaviour.policing.confiscation_rate * boost)
-    taken = rate * max(0.0, group.cash) + 0.2 * rate * group.laundered
+    rate = min(1.0, b.confiscation_rate * boost)
+    taken = rate * max(0.0, group.cash) + b.laundered_exposure * rate * group.laundered
     group.cash -= rate * max(0.0, group.cash)
-    group.laundered -= 0.2 * rate * group.laundered
-    model.confiscated(taken)
+    group.laundered -= b.laundered_exposure * rate * group.laundered
+    forfeit(model, taken)
+
+
+def forfeit(model: CriminalMarketModel, amount: float) -> None:
+    """Criminal assets taken by the state; a share goes to the victims' compensation fund."""
+    model.counters["assets_confiscated"] += amount
+    model.victim_fund += model.spec.behaviour.victim.fund_share_of_confiscations * amount
+
+
+def record_seizure(model: CriminalMarketModel, group: OCG, volume: float) -> None:
+    """Seizures are valued at the group's street price, as police statistics report them."""
+    model.counters["seizures_volume"] += volume
+    model.counters["seizures_value"] += volume * group.price
 
 
 def pursue_leader(model: CriminalMarketModel, group: OCG, arrest_places: set[int]) -> None:
@@ -159,7 +201,7 @@ def pursue_leader(model: CriminalMarketModel, group: OCG, arrest_places: set[int
     chance = float(detection_hazard(model, effort, reporting, model.modifiers.detection[x, y]))
     insulation = min(1.0, b.member.leader_insulation * model.modifiers.insulation[x, y])
     cover = b.enabler.cover if "forger" in group.enablers else 0.0
-    protection = float(model.protection_of(group)[x, y])
+    protection = float(protection_of(model, group)[x, y])
     if model.rng.random() < chance * (1.0 - insulation) * (1.0 - cover) * (1.0 - protection):
         prosecute(model, leader, group)
 
@@ -171,11 +213,15 @@ def joint_operation_probability(model: CriminalMarketModel, x: int, y: int) -> f
 
 
 def serve_sentences(model: CriminalMarketModel) -> None:
-    """Prisoners count down; on release each decides whether to go back to crime."""
+    """Phase P8: prisoners count down; on release each decides whether to go back to crime.
+
+    Runs before this month's arrests, so a new sentence starts counting next month.
+    """
     still_inside = []
     for member in model.prisoners:
         if not member.serve():
             still_inside.append(member)
             continue
-        model.release(member)
+        member.walk_free()
     model.prisoners = still_inside
+    model.recidivism.append((model.counters["released"], model.counters["reoffended"]))

@@ -6,24 +6,17 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.agents.member import Role
+from simulation.core.agents.member import Role
 
 if TYPE_CHECKING:
-    from simulation.agents.member import Member
-    from simulation.agents.ocg import OCG
-    from simulation.model import CriminalMarketModel
-
-TAKEOVER_STRENGTH = 0.3
-"""Control strength of a freshly taken cell."""
-SUCCESSION_SHOCK = 0.5
-"""Cohesion a group loses when its leader falls."""
-SETTLED_COHESION = 0.75
-"""Cohesion at which a challenger accepts the new leader and the power struggle ends."""
+    from simulation.core.agents.member import Member
+    from simulation.core.agents.ocg import OCG
+    from simulation.core.model import CriminalMarketModel
 
 
 def take_cell(model: CriminalMarketModel, group: OCG, x: int, y: int) -> None:
     model.world.control[x, y] = group.gid
-    model.world.control_strength[x, y] = TAKEOVER_STRENGTH
+    model.world.control_strength[x, y] = model.spec.behaviour.ocg.takeover_control
 
 
 def fight(model: CriminalMarketModel, x: int, y: int, sides: list[OCG], intensity: float) -> None:
@@ -46,27 +39,29 @@ def fight(model: CriminalMarketModel, x: int, y: int, sides: list[OCG], intensit
 def contest(model: CriminalMarketModel, attacker: OCG, x: int, y: int, win_probability: float) -> None:
     """An attack on a rival's cell: violence either way, the cell changes hands if it succeeds."""
     world = model.world
+    b = model.spec.behaviour.ocg
     defender = model.group_by_gid.get(int(world.control[x, y]))
-    attacker.cash -= model.spec.behaviour.ocg.contest_cost * 0.5
-    attacker.costs += model.spec.behaviour.ocg.contest_cost * 0.5
+    attacker.cash -= b.contest_cost * b.attack_cost_share
+    attacker.costs += b.contest_cost * b.attack_cost_share
     sides = [attacker] + ([defender] if defender is not None else [])
-    fight(model, x, y, sides, 1.5 * (1.0 + float(world.control_strength[x, y])))
+    fight(model, x, y, sides, b.contest_intensity * (1.0 + float(world.control_strength[x, y])))
     if model.rng.random() < win_probability:
         take_cell(model, attacker, x, y)
     else:
-        world.control_strength[x, y] = min(1.0, world.control_strength[x, y] + 0.1)
+        world.control_strength[x, y] = min(1.0, world.control_strength[x, y] + b.repelled_control_gain)
 
 
 def succession(model: CriminalMarketModel, group: OCG) -> None:
     """A group whose leader fell picks a new one; rival contenders may fight and split it."""
+    b = model.spec.behaviour.ocg
     group.leader_lost = False
-    group.cohesion = max(0.0, group.cohesion - SUCCESSION_SHOCK)
+    group.cohesion = max(0.0, group.cohesion - b.succession_shock)
     free = group.members
     if not free:
         return
     contenders = sorted(
         (m for m in free if m.role is Role.LIEUTENANT),
-        key=lambda m: -(m.experience + float(model.rng.normal(0.0, 6.0))),
+        key=lambda m: -(m.experience + float(model.rng.normal(0.0, b.succession_noise_months))),
     )
     if not contenders:
         contenders = sorted(free, key=lambda m: -m.experience)[:1]
@@ -80,27 +75,33 @@ def succession(model: CriminalMarketModel, group: OCG) -> None:
 def power_struggle(model: CriminalMarketModel, group: OCG) -> None:
     """A month of the challenger's fight for the leadership, until cohesion settles it.
 
-    While the group is divided (cohesion below ``SETTLED_COHESION``) the challenger's camp fights
+    While the group is divided (cohesion below ``settled_cohesion``) the challenger's camp fights
     the leader's, more fiercely the more divided the group; each month the challenger may walk
     away with a part of the group, the likelier the closer the two claims and the weaker the bond.
     """
+    b = model.spec.behaviour.ocg
     challenger, leader = group.challenger, group.leader
     if (
         challenger is None
         or leader is None
         or challenger.group is not group
-        or group.cohesion >= SETTLED_COHESION
+        or group.cohesion >= b.settled_cohesion
     ):
         group.challenger = None
         return
-    division = (SETTLED_COHESION - group.cohesion) / SETTLED_COHESION
-    fight(model, *challenger.cell.coordinate, [group], 1.0 + 6.0 * division)
+    division = (b.settled_cohesion - group.cohesion) / b.settled_cohesion
+    fight(
+        model,
+        *challenger.cell.coordinate,
+        [group],
+        b.struggle_base_intensity + b.struggle_escalation * division,
+    )
     if challenger.group is not group:  # killed in the fighting
         group.challenger = None
         return
     if model.rng.random() < split_probability(model, group, leader, challenger):
         group.challenger = None
-        split(model, group, challenger)
+        group.split_off(challenger)
 
 
 def split_probability(model: CriminalMarketModel, group: OCG, leader: Member, challenger: Member) -> float:
@@ -108,53 +109,39 @@ def split_probability(model: CriminalMarketModel, group: OCG, leader: Member, ch
     closeness = 1.0 - abs(leader.experience - challenger.experience) / (
         leader.experience + challenger.experience + 1.0
     )
-    propensity = model.spec.behaviour.ocg.split_propensity
-    return min(0.95, propensity * closeness * (1.0 - group.cohesion))
+    b = model.spec.behaviour.ocg
+    return min(b.max_split, b.split_propensity * closeness * (1.0 - group.cohesion))
 
 
-def split(model: CriminalMarketModel, group: OCG, challenger: Member) -> OCG | None:
-    """The challenger walks away with the part of the territory and the people nearest to them."""
-    world = model.world
-    territory = group.territory()
-    xs, ys = np.nonzero(territory)
-    cx, cy = challenger.cell.coordinate
-    lx, ly = group.hub
-    nearer = (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
-    if not nearer.any():
-        nearer = (xs == cx) & (ys == cy)
-        if not nearer.any():
-            return None
-    new = model.new_group(hub=(cx, cy), cash=0.0)
-    share = float(nearer.mean())
-    new.cash = group.cash * share
-    group.cash -= new.cash
-    new.cohesion = 0.6
-    world.control[xs[nearer], ys[nearer]] = new.gid
-    challenger.leave_group()
-    challenger.group = new
-    challenger.role = Role.LEADER
-    new.members.append(challenger)
-    new.leader = challenger
-    new_territory = world.control == new.gid
-    for m in list(group.members):
-        if m.role is not Role.LEADER and new_territory[m.cell.coordinate]:
-            group.members.remove(m)
-            m.group = new
-            new.members.append(m)
-    model.counters["splits"] += 1
-    return new
+def settle_leadership(model: CriminalMarketModel) -> None:
+    """Phase P11: groups whose leader fell pick a new one; running power struggles go on.
+
+    Groups are visited in order as at the start of the phase; a group split off here waits.
+    """
+    for group in list(model.groups):
+        if group.leader_lost or (group.leader is None and group.active):
+            succession(model, group)
+        elif group.challenger is not None:
+            power_struggle(model, group)
 
 
-def dissolve(model: CriminalMarketModel, group: OCG) -> None:
-    """A group with nobody left at liberty disappears; its turf becomes a vacuum."""
-    world = model.world
-    territory = group.territory()
-    world.control[territory] = -1
-    world.control_strength[territory] = 0.0
-    for official in list(group.payroll):
-        official.end_corruption()
-    for enabler in list(group.enablers.values()):
-        enabler.drop_client(group)
-    for member in list(group.members):
-        member.die_or_exit()
-    model.retire_group(group)
+def dissolve_empty_groups(model: CriminalMarketModel) -> None:
+    """Phases P12 and P14: groups with nobody left at liberty disappear."""
+    for group in list(model.groups):
+        if not group.active:
+            group.dissolve()
+
+
+def firm_up_control(model: CriminalMarketModel) -> None:
+    """Phase P15: held cells firm up toward the holder's cohesion; police pressure erodes them."""
+    w, b = model.world, model.spec.behaviour
+    held = w.control >= 0
+    cohesion = np.zeros(model.next_gid)
+    for g in model.groups:
+        cohesion[g.gid] = g.cohesion
+    target = np.where(held, cohesion[np.maximum(w.control, 0)], 0.0)
+    pressure = b.policing.control_erosion * w.enforcement / max(1e-9, model.mean_effort)
+    strength = (
+        w.control_strength + b.ocg.control_consolidation * (target - w.control_strength) - pressure * held
+    )
+    w.control_strength[:] = np.where(held, np.clip(strength, b.ocg.min_control, 1.0), 0.0)

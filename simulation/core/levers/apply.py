@@ -7,14 +7,19 @@ up mid-run (by ``start``/``end`` or by a trainer in the dashboard) acts from the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulation.levers.catalogue import LEVERS_BY_NAME, PRINCIPLES, Lever
-from simulation.modifiers import MODIFIERS, DecisionModifiers
+from simulation.core.events import record_event
+from simulation.core.levers.catalogue import LEVERS_BY_NAME, PRINCIPLES, Lever
+from simulation.core.modifiers import MODIFIERS, DecisionModifiers
+from simulation.core.world import World
+from simulation.core.zones import ZoneBook
+
+if TYPE_CHECKING:
+    from simulation.core.model import CriminalMarketModel
 from simulation.scenario.schema import JurisdictionTarget, LeverSpec, StrategySpec, ZoneTarget
-from simulation.world import World
-from simulation.zones import ZoneBook
 
 _NEUTRAL = {m.name: m.neutral for m in MODIFIERS}
 
@@ -80,3 +85,18 @@ def apply(levers: list[ActiveLever], modifiers: DecisionModifiers) -> dict[str, 
             values[active.mask] += lever.effect * active.intensity
         spend[active.principle] += active.cost
     return spend
+
+
+def put_to_work(model: CriminalMarketModel) -> None:
+    """Phase P2: the levers acting this month set the decision modifiers; their cost is spent.
+
+    A lever acting after a month without it is noted as a ``lever_start`` event on its target.
+    """
+    before = {active.lever.name for active in model.active_levers}
+    model.active_levers = plan(model.spec.strategy, model.steps, model.world, model.zones)
+    model.spend = apply(model.active_levers, model.modifiers)
+    for active in model.active_levers:
+        if active.lever.name not in before:
+            xs, ys = np.nonzero(active.mask)
+            x, y = int(np.rint(xs.mean())), int(np.rint(ys.mean()))
+            record_event(model, "lever_start", -1, x, y, active.mask, lever=active.lever.name)
