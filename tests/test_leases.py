@@ -186,3 +186,25 @@ def test_a_sweep_killed_on_this_machine_is_seen_dead_at_once(tmp_path):
         assert load_sweeps(store, "lease_sweep")["status"].tolist() == ["interrupted"]
     summary = run_experiment(path, executor="serial", db=url)
     assert (summary.finished, summary.elsewhere) == (6, 0)
+
+
+def test_two_sweeps_registering_the_same_new_experiment_at_once_both_go_on(tmp_path, monkeypatch):
+    """The second insert of the experiment row loses the race and reads the first's row instead."""
+    from simulation.storage import ledger
+
+    path = experiment(tmp_path)
+    url = f"sqlite:///{tmp_path / 'race.sqlite'}"
+    prepared = prepare_experiment(path)
+    real = ledger._register
+    calls = []
+
+    def racing(store, name, *args):
+        if not calls:  # the other sweep inserts the row between our look and our insert
+            calls.append(real(store, name, *args))
+            raise ledger.IntegrityError("INSERT", {}, Exception("UNIQUE constraint failed"))
+        return real(store, name, *args)
+
+    monkeypatch.setattr(ledger, "_register", racing)
+    with ResultsStore(url) as store:
+        experiment_id, state = register(store, prepared)
+    assert (experiment_id, state) == (calls[0][0], "unchanged")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from simulation.storage.leases import is_stale
 from simulation.storage.schema import (
@@ -47,8 +48,24 @@ def register_experiment(
     """Create or update an experiment and its plan; returns (id, 'new' | 'unchanged' | 'changed').
 
     A changed specification replaces the plan; runs already stored stay and are reused wherever
-    the new plan needs the same configuration and seed.
+    the new plan needs the same configuration and seed. Two sweeps registering the same new
+    experiment at once do not fail: the one that loses the race finds the other's row.
     """
+    try:
+        return _register(store, name, spec, spec_hash, design, members, source)
+    except IntegrityError:
+        return _register(store, name, spec, spec_hash, design, members, source)
+
+
+def _register(
+    store: ResultsStore,
+    name: str,
+    spec: Mapping[str, Any],
+    spec_hash: str,
+    design: Mapping[str, Any],
+    members: Sequence[Mapping[str, Any]],
+    source: str | None,
+) -> tuple[int, str]:
     now = _now()
     values = {
         "source": source,
