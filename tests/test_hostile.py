@@ -261,3 +261,18 @@ def test_a_dry_run_prints_the_estimate_from_the_runs_size(tmp_path):
         os.chdir(old)
     assert result.exit_code == 0, result.output
     assert "from the runs' size: about" in result.stdout and "for all 2 distinct runs" in result.stdout
+
+
+@pytest.mark.parametrize("command", [["test", "-r", "2"], ["challenge", "--samples", "4"]])
+def test_claims_runs_estimated_above_the_limit_need_force(command, tmp_path):
+    scenario = tmp_path / "claims.yaml"
+    scenario.write_text(
+        (HOSTILE / "tiny.yaml").read_text()
+        + "theory_of_success:\n  - {claim: c, metric: violence, window: [2, 3], "
+        "change: {relative: 0.1, direction: decrease}}\n"
+        + "assumptions: {behaviour.ocg.risk_aversion: {low: 0.2, high: 1.0}}\n"
+    )
+    db = tmp_path / "never.sqlite"
+    big = ["--set", "world.grid.width=1000", "--set", "world.grid.height=1000", "--steps", "5000"]
+    refused([command[0], str(scenario), *command[1:], *big, "--db", f"sqlite:///{db}"], "need --force")
+    assert not db.exists()

@@ -16,6 +16,7 @@ from simulation.cli import format as fmt
 from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store, require_file
 from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, parse_settings, require_experiment
 from simulation.cli.options import SetOption, StepsOption
+from simulation.cost import too_long
 from simulation.formatting import format_claim_value
 from simulation.scenario import ScenarioError
 from simulation.storage.ledger import experiment_status
@@ -98,6 +99,9 @@ def test_command(
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel workers.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
+    ] = False,
 ) -> None:
     """Run strategy and comparisons with paired seeds; HOLDS / FAILS / INCONCLUSIVE per claim.
 
@@ -112,6 +116,8 @@ def test_command(
         setup = claim_setup(scenario, overrides=settings)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
+    if (refusal := too_long(setup.scenario)) and not force:
+        raise bad_input(f"{scenario}: {refusal}")
     open_store(db).close()
     result = _with_progress(
         f"{setup.label}: runs",
@@ -214,6 +220,9 @@ def challenge_command(
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel workers.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     as_json: JsonOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
+    ] = False,
 ) -> None:
     """Sample the assumption space and report where each claim holds and where it breaks.
 
@@ -232,6 +241,8 @@ def challenge_command(
         prepare_experiment(challenge_spec(setup, samples, replications, seed, kind), setup.inputs)
     except ScenarioError as exc:  # experiment errors are scenario errors too
         raise bad_input(str(exc)) from None
+    if (refusal := too_long(setup.scenario)) and not force:
+        raise bad_input(f"{scenario}: {refusal}")
     open_store(db).close()
     result = _with_progress(
         f"{setup.label}: challenge runs",
