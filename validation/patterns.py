@@ -26,13 +26,46 @@ import numpy as np
 
 from simulation import RunResult, load_scenario, run_scenario
 from simulation.analysis import window_effect
-from simulation.scenario import without_strategy
+from simulation.scenario import Scenario, without_strategy
+from simulation.scenario.schema import HotspotZone
 
 ROOT = Path(__file__).resolve().parents[1]
 TABLE_PATH = ROOT / "docs" / "patterns.md"
 REPLICATIONS = 16
 CONFIDENCE = 0.9
 RESAMPLES = 2000
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A world the patterns are measured on: settings over the scenarios' own, and a shift of every
+    lever's start (and end, and hotspot month, and the measurement windows) in months."""
+
+    name: str
+    settings: tuple[tuple[str, object], ...] = ()
+    shift: int = 0
+
+
+def _world(width: int, height: int, groups: int) -> tuple[tuple[str, object], ...]:
+    return (("world.grid.width", width), ("world.grid.height", height), ("world.ocgs.count", groups))
+
+
+DEFAULT = Variant("default world (40 x 40, 8 groups)")
+VARIANTS: tuple[Variant, ...] = (
+    DEFAULT,
+    Variant(
+        "30 x 30, 5 groups", (("world.grid.width", 30), ("world.grid.height", 30), ("world.ocgs.count", 5))
+    ),
+    Variant(
+        "56 x 56, 14 groups", (("world.grid.width", 56), ("world.grid.height", 56), ("world.ocgs.count", 14))
+    ),
+    Variant(
+        "60 x 30, 10 groups", (("world.grid.width", 60), ("world.grid.height", 30), ("world.ocgs.count", 10))
+    ),
+    Variant("levers 12 months later", shift=12),
+    Variant("levers 12 months earlier", shift=-12),
+)
+"""The worlds and start months of the robustness table (issue: robust on any world)."""
 
 
 @dataclass(frozen=True)
@@ -54,11 +87,11 @@ class Pattern:
     why_this_range: str
     unit: str
     measured_as: str
-    measure: Callable[[int], Measurement]
+    measure: Callable[[int, Variant], Measurement]
 
-    def judge(self, replications: int = REPLICATIONS) -> tuple[Measurement, str]:
+    def judge(self, replications: int = REPLICATIONS, variant: Variant = DEFAULT) -> tuple[Measurement, str]:
         """The model's value and the verdict: inside only if the whole 90% interval is inside."""
-        value = self.measure(replications)
+        value = self.measure(replications, variant)
         low, high = self.accepted
         if low <= value.low and value.high <= high:
             verdict = "inside"
@@ -81,17 +114,42 @@ def _runs(scenarios: Sequence, seeds: Sequence[int]) -> list[RunResult]:
     return list(_pool.map(run_scenario, scenarios, seeds))
 
 
+def shifted(scenario: Scenario, months: int) -> Scenario:
+    """The scenario with every lever's window and every hotspot month moved by ``months`` (later if
+    positive), and as many more months simulated when later."""
+    moved = scenario.model_copy(deep=True)
+    for _, _, lever in moved.strategy.levers():
+        end = None if lever.end is None else max(1, lever.end + months)
+        lever.end = None  # assigned twice so the start/end order check holds on the way
+        lever.start = max(0, lever.start + months)
+        lever.end = end if end is None or end > lever.start else lever.start + 1
+    for zone in moved.zones.values():
+        if isinstance(zone, HotspotZone):
+            zone.hotspots.at_step = max(1, zone.hotspots.at_step + months)
+    moved.steps = scenario.steps + max(0, months)
+    return moved
+
+
+def _scenario(name: str, variant: Variant, extra: tuple) -> Scenario:
+    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", dict(variant.settings + extra))
+    return shifted(scenario, variant.shift) if variant.shift else scenario
+
+
 @cache
-def alone(name: str, replications: int, settings: tuple = ()) -> tuple[RunResult, ...]:
+def alone(
+    name: str, replications: int, variant: Variant = DEFAULT, extra: tuple = ()
+) -> tuple[RunResult, ...]:
     """Runs of a shipped scenario on seeds 1..n (for designs without a counterfactual)."""
-    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", dict(settings))
+    scenario = _scenario(name, variant, extra)
     return tuple(_runs([scenario] * replications, range(1, replications + 1)))
 
 
 @cache
-def paired(name: str, replications: int, settings: tuple = ()) -> tuple[tuple[RunResult, RunResult], ...]:
+def paired(
+    name: str, replications: int, variant: Variant = DEFAULT
+) -> tuple[tuple[RunResult, RunResult], ...]:
     """(strategy, counterfactual) runs of a shipped scenario on seeds 1..n."""
-    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml", dict(settings))
+    scenario = _scenario(name, variant, ())
     reference = without_strategy(scenario)
     seeds = [s for s in range(1, replications + 1) for _ in (0, 1)]
     results = _runs([scenario, reference] * replications, seeds)
@@ -121,10 +179,14 @@ def relative_change(runs, indicator: str, window: tuple[int, int]) -> Measuremen
 
 
 # ------------------------------------------------------------------------------------ measures
-def _kingpin_area(area: str, months: tuple[int, int]) -> Callable[[int], Measurement]:
-    def measure(replications: int) -> Measurement:
+def _window(window: tuple[int, int], variant: Variant) -> tuple[int, int]:
+    return window[0] + variant.shift, window[1] + variant.shift
+
+
+def _kingpin_area(area: str, months: tuple[int, int]) -> Callable[[int, Variant], Measurement]:
+    def measure(replications: int, variant: Variant) -> Measurement:
         settings = (("output.history", ("violence",)),)
-        runs = alone("kingpin_turf_war", replications, settings)
+        runs = alone("kingpin_turf_war", replications, variant, settings)
         effect = window_effect(
             runs, months, "leader_arrest", where={"convicted": True}, confidence=CONFIDENCE
         )
@@ -134,10 +196,9 @@ def _kingpin_area(area: str, months: tuple[int, int]) -> Callable[[int], Measure
     return measure
 
 
-def _realised_elasticity(replications: int) -> Measurement:
-    runs = paired("seizure_price_pass_through", replications)
-    window = (37, 72)
-    first, last = window
+def _realised_elasticity(replications: int, variant: Variant) -> Measurement:
+    runs = paired("seizure_price_pass_through", replications, variant)
+    first, last = _window((37, 72), variant)
     price = np.array([[a.metrics.loc[first:last, "illicit_price"].mean() for a, _ in runs],
                       [b.metrics.loc[first:last, "illicit_price"].mean() for _, b in runs]])  # fmt: skip
     volume = np.array([[a.metrics.loc[first:last, "illicit_volume"].mean() for a, _ in runs],
@@ -152,9 +213,9 @@ def _realised_elasticity(replications: int) -> Measurement:
     return Measurement(value(np.arange(len(runs))), low, high, len(runs))
 
 
-def _displacement_share(replications: int) -> Measurement:
-    runs = paired("balloon_effect", replications)
-    first, last = 25, 72
+def _displacement_share(replications: int, variant: Variant) -> Measurement:
+    runs = paired("balloon_effect", replications, variant)
+    first, last = _window((25, 72), variant)
 
     def totals(indicator: str) -> np.ndarray:
         return np.array(
@@ -174,16 +235,19 @@ def _displacement_share(replications: int) -> Measurement:
     return Measurement(value(np.arange(len(runs))), low, high, len(runs))
 
 
-def _prevention(replications: int) -> Measurement:
-    return relative_change(paired("prevention_slow_durable", replications), "ocg_members", (49, 72))
+def _prevention(replications: int, variant: Variant) -> Measurement:
+    runs = paired("prevention_slow_durable", replications, variant)
+    return relative_change(runs, "ocg_members", _window((49, 72), variant))
 
 
-def _integrated_members(replications: int) -> Measurement:
-    return relative_change(paired("integrated_4p", replications), "ocg_members", (109, 120))
+def _integrated_members(replications: int, variant: Variant) -> Measurement:
+    runs = paired("integrated_4p", replications, variant)
+    return relative_change(runs, "ocg_members", _window((109, 120), variant))
 
 
-def _integrated_violence(replications: int) -> Measurement:
-    return relative_change(paired("integrated_4p", replications), "violence", (109, 120))
+def _integrated_violence(replications: int, variant: Variant) -> Measurement:
+    runs = paired("integrated_4p", replications, variant)
+    return relative_change(runs, "violence", _window((109, 120), variant))
 
 
 PATTERNS: tuple[Pattern, ...] = (
@@ -304,7 +368,31 @@ def table(replications: int = REPLICATIONS) -> str:
     return header + "\n".join(rows) + "\n"
 
 
+def robustness(replications: int = REPLICATIONS) -> str:
+    """Every pattern on every world and start shift of ``VARIANTS``: value, interval, verdict."""
+    started = time.perf_counter()
+    head = "| Pattern | " + " | ".join(v.name for v in VARIANTS) + " |"
+    rows = [head, "|---" * (len(VARIANTS) + 1) + "|"]
+    for p in PATTERNS:
+        cells = []
+        for variant in VARIANTS:
+            value, verdict = p.judge(replications, variant)
+            cells.append(f"{value.estimate:+.2f} [{value.low:+.2f}, {value.high:+.2f}] {verdict}")
+            print(f"{p.name} / {variant.name}: {cells[-1]}", flush=True)
+        rows.append(f"| `{p.name}` | " + " | ".join(cells) + " |")
+    seconds = time.perf_counter() - started
+    return (
+        f"\n## On other worlds and start months\n\nThe same measures on {len(VARIANTS)} worlds and start "
+        f"months ({replications} pairs each, windows moved with the levers; {seconds:.0f} s). "
+        "An effect that holds only on the default world is not claimed.\n\n" + "\n".join(rows) + "\n"
+    )
+
+
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else REPLICATIONS
-    TABLE_PATH.write_text(table(n), encoding="utf-8")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else REPLICATIONS
+    text = table(n)
+    if "--all-worlds" in sys.argv:
+        text += robustness(n)
+    TABLE_PATH.write_text(text, encoding="utf-8")
     print(f"wrote {TABLE_PATH}")
