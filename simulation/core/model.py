@@ -138,6 +138,8 @@ class CriminalMarketModel(mesa.Model):
         self.reports = np.zeros(shape)
         self.last_reports = self.reports
         self.mean_effort = 0.0
+        self.wage_factor = np.zeros(shape)
+        """Members' wage relative to ``behaviour.ocg.wage`` per cell (``community.refresh_layers``)."""
         self.victim_fund = 0.0
         self.testimonies: list[tuple[int, int]] = []
         self.witnesses: dict[int, int] = {}
