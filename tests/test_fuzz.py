@@ -31,6 +31,8 @@ from simulation.scenario.loader import field_at, field_bounds, unwrap_optional, 
 from simulation.scenario.schema import Scenario
 from simulation.scenario.section import number_kind
 
+pytestmark = pytest.mark.slow  # over 2,000 generated cases: the full run (make test, CI), not make check
+
 HOSTILE = Path(__file__).parent / "hostile"
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 runner = CliRunner()
