@@ -1,0 +1,242 @@
+"""``ocsim calibrate`` and ``ocsim ensembles``: ABC-SMC calibration and posterior ensembles."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from simulation.cli import format as fmt
+from simulation.cli.app import BAD_INPUT, RUN_FAILED, DbOption, SetOption, app, bad_input, open_store
+from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, _duration
+from simulation.scenario import ScenarioError
+from simulation.scenario.loader import parse_override
+
+if TYPE_CHECKING:
+    from simulation.calibration.run import CalibrationSummary, GenerationReport
+
+
+@app.command()
+def calibrate(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Calibration YAML file.", show_default=False)],
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Parallel workers (default: all cores; 1: reproducible).", show_default=False
+        ),
+    ] = None,
+    executor: Annotated[ExecutorChoice, typer.Option(help="Where simulations run.")] = ExecutorChoice.local,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Join an existing Dask cluster, e.g. tcp://10.0.0.5:8786.", show_default=False),
+    ] = None,
+    steps: Annotated[
+        int | None,
+        typer.Option(min=1, help="Months per simulation (default: the file's).", show_default=False),
+    ] = None,
+    overrides: SetOption = None,
+    db: DbOption = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            help="pyabc History database (default: beside the results database, "
+            "e.g. results/ocsim.calibration-NAME.db).",
+            show_default=False,
+        ),
+    ] = None,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Start again instead of resuming; replaces the ensemble.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Fit a calibration file's free parameters with ABC-SMC (pyabc); resume where it stopped."""
+    from simulation.calibration import CalibrationError, load_calibration
+
+    if scheduler is not None and executor is not ExecutorChoice.dask:
+        raise bad_input("--scheduler joins a Dask cluster; add --executor dask")
+    try:
+        settings = dict(parse_override(text) for text in overrides or [])
+        calibration = load_calibration(file, settings, steps)
+    except (CalibrationError, ScenarioError) as exc:
+        raise bad_input(str(exc)) from None
+    store = open_store(db)
+    store.close()
+    summary = _run_with_progress(calibration, executor, workers, scheduler, store.url, history, fresh, quiet)
+    _print_summary(summary)
+    if summary.failures:
+        fmt.print_error(f"{summary.failures} simulation(s) raised an error and were rejected")
+
+
+def _run_with_progress(
+    calibration, executor, workers, scheduler, url, history, fresh, quiet
+) -> CalibrationSummary:
+    from simulation.calibration.run import run_calibration
+
+    spec = calibration.spec
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA {task.fields[eta]}"),
+    )
+    with Progress(*columns, console=fmt.stderr(), disable=quiet) as bar:
+        task = bar.add_task(
+            f"{spec.name}: generation 1",
+            total=spec.generations,
+            status="sampling from the prior",
+            eta="?",
+        )
+
+        def show(report: GenerationReport) -> None:
+            epsilon = "accept all (prior)" if report.generation == 0 else f"{report.epsilon:.4g}"
+            bar.update(
+                task,
+                completed=report.generation + 1,
+                description=f"{spec.name}: generation {report.generation + 2}",
+                status=(
+                    f"last: epsilon {epsilon}, acceptance {report.acceptance_rate:.1%}, "
+                    f"{report.total_simulations:,} simulations"
+                ),
+                eta="?" if report.eta is None else _duration(report.eta),
+            )
+            if not quiet:
+                bar.console.print(
+                    f"generation {report.generation + 1}"
+                    + (f"/{report.generations}" if report.generations else "")
+                    + f": epsilon {epsilon}, acceptance rate {report.acceptance_rate:.1%} "
+                    f"({report.simulations:,} simulations; {report.total_simulations:,} in all)",
+                    markup=False,
+                    soft_wrap=True,
+                )
+
+        try:
+            return run_calibration(
+                calibration,
+                db=url,
+                executor=executor.value,
+                workers=workers,
+                scheduler=scheduler,
+                history=history,
+                fresh=fresh,
+                progress=show,
+            )
+        except KeyboardInterrupt:
+            bar.stop()
+            fmt.print_error(
+                "interrupted: finished generations are kept; run the same command to go on from the last one"
+            )
+            raise typer.Exit(INTERRUPTED) from None
+        except ValueError as exc:
+            bar.stop()
+            fmt.print_error(str(exc))
+            raise typer.Exit(BAD_INPUT) from None
+        except RuntimeError as exc:
+            bar.stop()
+            fmt.print_error(str(exc))
+            raise typer.Exit(RUN_FAILED) from None
+
+
+def _print_summary(summary: CalibrationSummary) -> None:
+    out = fmt.stdout()
+    rate = summary.simulations / summary.wall_time * 3600 if summary.wall_time > 0 else 0.0
+    resumed = f" (resumed after generation {summary.resumed_from})" if summary.resumed_from else ""
+    epsilon = "—" if summary.generations < 2 else f"{summary.final_epsilon:.4g}"
+    out.print(
+        f"calibration {summary.name}: {summary.generations} generation(s){resumed}, {summary.particles} "
+        f"particles, final epsilon {epsilon}, {summary.simulations:,} simulations; "
+        f"stopped: {summary.reason}; "
+        f"{_duration(summary.wall_time)} on {summary.sampler}"
+        + (f" ({rate:,.0f} simulations/hour this time)" if rate and not summary.resumed_from else ""),
+        markup=False,
+        soft_wrap=True,
+    )
+    out.print(f"ensemble {summary.name!r} in {summary.database}", markup=False, soft_wrap=True)
+    out.print(f"pyabc history: {summary.history_url}", markup=False, soft_wrap=True)
+
+
+# ------------------------------------------------------------------------------------ ensembles
+@app.command()
+def ensembles(
+    db: DbOption = None,
+    name: Annotated[
+        str | None, typer.Option(help="Show one ensemble's posterior summary.", show_default=False)
+    ] = None,
+) -> None:
+    """List posterior ensembles (calibrations) and their parameters."""
+    from simulation.storage.ensembles import list_ensembles, posterior_frame
+
+    store = open_store(db)
+    out = fmt.stdout()
+    with store:
+        listing = list_ensembles(store)
+        if name is not None:
+            posterior = posterior_frame(store, name)
+            if posterior is None:
+                known = ", ".join(listing["name"]) or "none"
+                raise bad_input(f"no ensemble named {name!r} in {store.display_url}; ensembles: {known}")
+            out.print(_posterior_table(name, posterior))
+            return
+    if listing.empty:
+        out.print(f"no ensembles in {store.display_url}", markup=False, soft_wrap=True)
+        return
+    table = Table(title=f"posterior ensembles in {store.display_url}")
+    for column in (
+        "name",
+        "status",
+        "parameters",
+        "particles",
+        "generations",
+        "final epsilon",
+        "simulations",
+    ):
+        table.add_column(
+            column, justify="right" if column in ("particles", "generations", "simulations") else "left"
+        )
+    table.add_column("date")
+    for row in listing.itertuples():
+        epsilon = (
+            "—" if row.final_epsilon is None or math.isnan(row.final_epsilon) else f"{row.final_epsilon:.4g}"
+        )
+        table.add_row(
+            row.name,
+            row.status,
+            "\n".join(row.parameters),
+            str(row.particles),
+            str(row.generations),
+            epsilon,
+            f"{row.simulations:,}",
+            f"{row.updated_at:%Y-%m-%d %H:%M}",
+        )
+    out.print(table)
+
+
+def _posterior_table(name: str, posterior) -> Table:
+    import numpy as np
+
+    from simulation.calibration.posterior import weighted_quantiles
+
+    weights = posterior["weight"].to_numpy()
+    table = Table(title=f"{name}: posterior ({len(posterior)} particles, weighted)")
+    for column in ("parameter", "mean", "5%", "median", "95%"):
+        table.add_column(column, justify="left" if column == "parameter" else "right")
+    for path in [c for c in posterior.columns if c != "weight"]:
+        values = posterior[path].to_numpy(dtype=float)
+        low, mid, high = weighted_quantiles(values, weights, (0.05, 0.5, 0.95))
+        table.add_row(
+            path, f"{np.average(values, weights=weights):.4g}", f"{low:.4g}", f"{mid:.4g}", f"{high:.4g}"
+        )
+    return table
