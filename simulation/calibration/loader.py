@@ -200,8 +200,8 @@ def read_observed(
         frame["sd"] = default_sd
     elif default_sd is not None:
         frame["sd"] = frame["sd"].fillna(default_sd)
-    for i, row in enumerate(frame.itertuples(index=False), start=2):  # line 1 is the header
-        line = f"{where}: {path} line {i}"
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        line = f"{where}: {path} data row {i}"
         step, value, sd = (
             pd.to_numeric(pd.Series([x]), errors="coerce")[0] for x in (row.step, row.value, row.sd)
         )
