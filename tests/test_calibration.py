@@ -383,6 +383,8 @@ def _write(tmp_path: Path, raw: dict, name: str = "cal.yaml") -> Path:
     return path
 
 
+RECOVERY_STEPS = 12
+RECOVERY_WINDOW = (4, 12)
 TRUTH = {"behaviour.market.markup": 2.2, "behaviour.market.demand_per_capita": 0.0006}
 PRIORS = {
     "behaviour.market.markup": {"low": 0.8, "high": 3.0},
@@ -394,29 +396,37 @@ PRIORS = {
 
 @pytest.fixture(scope="module")
 def recovered(tmp_path_factory):
-    """Observed patterns from four runs at known, non-default values; then a calibration."""
+    """Observed patterns from six runs at known, non-default values (their mean, and their spread
+    as the sd of one run); then a calibration of 12-month runs."""
     from simulation import load_scenario, run_scenario
     from simulation.calibration import run_calibration
 
     folder = tmp_path_factory.mktemp("recovery")
     world = folder / "world.yaml"
     world.write_text(yaml.safe_dump(SMALL), encoding="utf-8")
-    truth = load_scenario(world, TRUTH)
-    runs = [run_scenario(truth, seed=1000 + i).metrics.loc[4:12] for i in range(4)]
+    truth = load_scenario(world, {**TRUTH, "steps": RECOVERY_STEPS})
+    runs = [run_scenario(truth, seed=1000 + i).metrics.loc[RECOVERY_WINDOW[0] :] for i in range(6)]
     targets = []
-    for metric in ("illicit_price", "illicit_volume"):
+    for metric in ("illicit_price", "illicit_volume", "ocg_members"):
         means = np.array([m[metric].mean() for m in runs])
         targets.append(
             {
                 "metric": metric,
-                "window": [4, 12],
+                "window": list(RECOVERY_WINDOW),
                 "statistic": "mean",
                 "value": float(means.mean()),
                 "sd": float(means.std(ddof=1)),
             }
         )
     raw = spec(
-        world, name="recovery", parameters=PRIORS, targets=targets, population=40, generations=4, seed=11
+        world,
+        name="recovery",
+        steps=RECOVERY_STEPS,
+        parameters=PRIORS,
+        targets=targets,
+        population=60,
+        generations=5,
+        seed=11,
     )
     path = _write(folder, raw)
     url = f"sqlite:///{folder / 'r.sqlite'}"
@@ -433,13 +443,13 @@ def _prior_interval(path: str) -> tuple[float, float]:
 @pytest.mark.slow
 def test_calibration_recovers_known_parameters(recovered):
     summary, posterior, _ = recovered
-    assert summary.generations == 4 and len(posterior) == 40 and summary.failures == 0
+    assert summary.generations == 5 and len(posterior) == 60 and summary.failures == 0
     weights = posterior["weight"].to_numpy()
     for path, truth in TRUTH.items():
         low, high = credible_interval(posterior[path].to_numpy(), weights, 0.9)
         prior_low, prior_high = _prior_interval(path)
         assert low <= truth <= high, f"{path}: 90% interval [{low:.4g}, {high:.4g}] misses the truth {truth}"
-        assert high - low < 0.6 * (prior_high - prior_low), (
+        assert high - low < 0.8 * (prior_high - prior_low), (
             f"{path}: [{low:.4g}, {high:.4g}] hardly narrower than the prior"
         )
 
@@ -450,7 +460,7 @@ def test_a_parameter_the_targets_ignore_keeps_its_prior_width(recovered):
     path = "behaviour.victim.compensation_amount"
     low, high = credible_interval(posterior[path].to_numpy(), posterior["weight"].to_numpy(), 0.9)
     prior_low, prior_high = _prior_interval(path)
-    assert high - low > 0.7 * (prior_high - prior_low), (
+    assert high - low > 0.85 * (prior_high - prior_low), (
         f"[{low:.4g}, {high:.4g}] against the prior's 90% [{prior_low}, {prior_high}]"
     )
 
@@ -547,3 +557,12 @@ def test_multicore_sampler_finds_a_posterior_of_the_same_shape(tmp_path, world):
     assert len(posterior) == 6 and posterior["behaviour.market.markup"].between(0.8, 3.0).all()
     values = {"behaviour.market.markup": float(posterior.iloc[0, 0])}
     assert particle_seed(5, values) == particle_seed(5, json.loads(json.dumps(values)))
+
+
+def _print_widths(recovered) -> None:  # pragma: no cover - a helper for tuning the test by hand
+    summary, posterior, seconds = recovered
+    for path in PRIORS:
+        low, high = credible_interval(posterior[path].to_numpy(), posterior["weight"].to_numpy(), 0.9)
+        prior_low, prior_high = _prior_interval(path)
+        print(path, round(low, 6), round(high, 6), round((high - low) / (prior_high - prior_low), 2))
+    print(summary.simulations, "simulations", round(seconds), "s")
