@@ -566,3 +566,70 @@ def _print_widths(recovered) -> None:  # pragma: no cover - a helper for tuning 
         prior_low, prior_high = _prior_interval(path)
         print(path, round(low, 6), round(high, 6), round((high - low) / (prior_high - prior_low), 2))
     print(summary.simulations, "simulations", round(seconds), "s")
+
+
+# --------------------------------------------------------------------- verdicts across a posterior
+CLAIMS = {
+    **SMALL,
+    "name": "small_claims",
+    "steps": 24,
+    "strategy": {"pursue": {"interdiction": {"intensity": 1.0, "start": 6}}},
+    "theory_of_success": [
+        {
+            "claim": "The street price rises",
+            "metric": "illicit_price",
+            "window": [12, 24],
+            "change": {"relative": 0.0, "direction": "increase"},
+            "confidence": 0.8,
+        },
+        {
+            "claim": "Revenue falls 5%",
+            "metric": "ocg_revenue",
+            "window": [12, 24],
+            "change": {"relative": -0.05, "direction": "decrease"},
+        },
+    ],
+}
+
+
+@pytest.mark.slow
+def test_claims_are_judged_across_posterior_draws(tmp_path):
+    from simulation.calibration.verdicts import draw_parameters, run_posterior_test
+    from simulation.storage.ledger import load_verdicts
+
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    header = {
+        "method": "abc-smc (pyabc)",
+        "spec": {},
+        "spec_hash": "h",
+        "parameters": [{"path": "behaviour.market.markup", "prior": {}, "integer": False}],
+        "status": "finished",
+        "generations": 3,
+        "particles": 3,
+        "final_epsilon": 1.0,
+        "simulations": 30,
+        "seed": 1,
+    }
+    posterior = pd.DataFrame({"behaviour.market.markup": [1.0, 1.5, 2.5], "weight": [0.0, 0.5, 0.5]})
+    with ResultsStore(url) as store:
+        save_ensemble(store, "post", header=header, particles=posterior.assign(distance=1.0))
+    drawn = draw_parameters(posterior, 50, seed=3)
+    assert set(drawn["behaviour.market.markup"]) <= {1.5, 2.5}  # a particle of weight 0 is never drawn
+    assert drawn.equals(draw_parameters(posterior, 50, seed=3))
+    path = _write(tmp_path, CLAIMS, "claims.yaml")
+    result = run_posterior_test(path, "post", draws=3, replications=2, seed=1, db=url, executor="serial")
+    assert result.sweep.finished == 3 * 2 * 2 and result.experiment == "test.small_claims.post"
+    for claim, spec_claim in zip(result.claims, CLAIMS["theory_of_success"], strict=True):
+        assert claim.draws == 3 and 0 <= claim.share_holds <= 1
+        expected = (
+            "HOLDS"
+            if claim.share_holds >= spec_claim.get("confidence", 0.9)
+            else "FAILS"
+            if claim.share_fails >= spec_claim.get("confidence", 0.9)
+            else "INCONCLUSIVE"
+        )
+        assert claim.verdict.verdict == expected and claim.verdict.replications == 6
+        assert f"holds for {claim.share_holds:.0%} of the posterior (3 draws x 2 paired" in claim.verdict.note
+    with ResultsStore(url) as store:
+        stored = load_verdicts(store, "test.small_claims.post")
+    assert len(stored) == 2

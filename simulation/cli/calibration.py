@@ -240,3 +240,67 @@ def _posterior_table(name: str, posterior) -> Table:
             path, f"{np.average(values, weights=weights):.4g}", f"{low:.4g}", f"{mid:.4g}", f"{high:.4g}"
         )
     return table
+
+
+# ------------------------------------------------------------------- ocsim test --ensemble NAME
+def test_across_posterior(
+    scenario: Path,
+    ensemble: str,
+    draws: int,
+    replications: int,
+    seed: int,
+    db: str | None,
+    executor: ExecutorChoice,
+    workers: int | None,
+    quiet: bool,
+) -> None:
+    """``ocsim test SCENARIO --ensemble NAME``: each claim's share of posterior mass where it holds."""
+    from functools import partial
+
+    from simulation.calibration.verdicts import run_posterior_test
+    from simulation.cli.theory import _STYLE, CLAIM_NOT_HELD, _with_progress
+    from simulation.formatting import format_claim_value
+    from simulation.storage.ensembles import posterior_frame
+    from simulation.theory import claim_setup
+
+    try:
+        setup = claim_setup(scenario)
+    except ScenarioError as exc:
+        raise bad_input(str(exc)) from None
+    store = open_store(db)
+    with store:
+        if posterior_frame(store, ensemble) is None:
+            raise bad_input(f"no ensemble named {ensemble!r} in {store.display_url}; see `ocsim ensembles`")
+    try:
+        result = _with_progress(
+            f"{setup.label} across {ensemble}: runs",
+            quiet,
+            lambda show: run_posterior_test(
+                scenario, ensemble, draws, replications, seed, store.url, executor.value, workers, show
+            ),
+        )
+    except ScenarioError as exc:
+        raise bad_input(str(exc)) from None
+    out = fmt.stdout()
+    table = Table(
+        title=f"theory of success: {setup.label} across posterior {ensemble} "
+        f"({draws} draws x {replications} paired replications)"
+    )
+    for column in ("claim", "metric", "holds for", "pooled estimate [interval]", "needs", "verdict"):
+        table.add_column(column)
+    for c in result.claims:
+        v = c.verdict
+        shown = partial(format_claim_value, kind=v.kind)
+        side = "≤" if v.wants_below else "≥"
+        table.add_row(
+            v.claim,
+            v.metric,
+            f"{c.share_holds:.0%} of the posterior",
+            f"{shown(v.estimate)} [{shown(v.low)}, {shown(v.high)}]",
+            f"{side} {shown(v.threshold)} for {v.confidence:.0%} of it",
+            f"[{_STYLE[v.verdict]}]{v.verdict}[/]",
+        )
+    out.print(table)
+    out.print(f"verdicts stored in experiment {result.experiment} of {result.sweep.database}", markup=False)
+    if not result.all_hold:
+        raise typer.Exit(CLAIM_NOT_HELD if not result.sweep.failed else RUN_FAILED)

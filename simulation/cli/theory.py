@@ -54,19 +54,36 @@ def test_command(
         ),
     ],
     replications: Annotated[
-        int, typer.Option("--replications", "-r", min=2, help="Paired replications per scenario.")
-    ] = 20,
+        int | None,
+        typer.Option(
+            "--replications", "-r", min=2, help="Paired replications per scenario [default: 20; 2 per draw]."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Root seed of the replications.")] = 1,
     db: DbOption = None,
     executor: Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")] = ExecutorChoice.local,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel workers.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    ensemble: Annotated[
+        str | None,
+        typer.Option(help="Judge across a posterior ensemble (ocsim ensembles).", show_default=False),
+    ] = None,
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Posterior draws with --ensemble.")] = 20,
 ) -> None:
     """Run strategy and comparisons with paired seeds; HOLDS / FAILS / INCONCLUSIVE per claim.
 
     Exit code 0 only when every claim holds (1 otherwise, 2 for bad input).
     """
     from simulation.theory import claim_setup, run_claim_test
+
+    if ensemble is not None:
+        from simulation.cli.calibration import test_across_posterior
+
+        test_across_posterior(
+            scenario, ensemble, draws, replications or 2, seed, db, executor, workers, quiet
+        )
+        return
+    replications = replications or 20
 
     try:
         setup = claim_setup(scenario)
