@@ -633,3 +633,41 @@ def test_claims_are_judged_across_posterior_draws(tmp_path):
     with ResultsStore(url) as store:
         stored = load_verdicts(store, "test.small_claims.post")
     assert len(stored) == 2
+
+
+def test_report_shows_a_posterior_against_its_priors(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    header = {
+        "method": "abc-smc (pyabc)",
+        "spec": {"steps": 12, "targets": [{"metric": "illicit_price"}]},
+        "spec_hash": "h",
+        "scenario": "small",
+        "parameters": [
+            {"path": "behaviour.market.markup", "prior": {"low": 0.8, "high": 3.0}, "integer": False},
+            {"path": "world.ocgs.count", "prior": {"low": 2, "high": 5}, "integer": True},
+        ],
+        "status": "finished",
+        "generations": 3,
+        "particles": 4,
+        "final_epsilon": 1.5,
+        "simulations": 40,
+        "seed": 1,
+    }
+    particles = pd.DataFrame(
+        {
+            "behaviour.market.markup": [1.9, 2.1, 2.2, 2.4],
+            "world.ocgs.count": [3, 3, 4, 3],
+            "weight": [0.25] * 4,
+            "distance": [1.0] * 4,
+        }
+    )
+    with ResultsStore(url) as store:
+        save_ensemble(store, "post", header=header, particles=particles)
+    out = tmp_path / "cal.html"
+    done = _ocsim("report", "--ensemble", "post", "--out", str(out), "--db", url, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    page = out.read_text()
+    assert "uniform[0.8, 3]" in page and "<code>world.ocgs.count</code>" in page and "data:image/png" in page
+    assert sorted(p.name for p in (tmp_path / "cal_figures").iterdir()) == ["marginals.png", "pairs.png"]
+    missing = _ocsim("report", "--ensemble", "nope", "--out", str(out), "--db", url, cwd=tmp_path)
+    assert missing.returncode == 2 and "no ensemble named 'nope'" in missing.stderr

@@ -304,3 +304,29 @@ def test_across_posterior(
     out.print(f"verdicts stored in experiment {result.experiment} of {result.sweep.database}", markup=False)
     if not result.all_hold:
         raise typer.Exit(CLAIM_NOT_HELD if not result.sweep.failed else RUN_FAILED)
+
+
+# ----------------------------------------------------------------- ocsim report --ensemble NAME
+def report_ensemble(out: Path, db: str | None, ensemble: str) -> None:
+    """``ocsim report --ensemble NAME --out FILE.html``: the posterior against its priors."""
+    from simulation.report.calibration import build_calibration_report
+    from simulation.storage.ensembles import posterior_frame
+
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise bad_input(f"--out {out}: give a file name ending in .html")
+    with open_store(db) as store:
+        posterior = posterior_frame(store, ensemble)
+        if posterior is None or posterior.empty:
+            what = "no ensemble named" if posterior is None else "no finished generation in ensemble"
+            raise bad_input(f"{what} {ensemble!r} in {store.display_url}; see `ocsim ensembles`")
+        url = store.url
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise bad_input(f"--out {out}: cannot create the folder: {exc.strerror}") from None
+    report = build_calibration_report(url, out, ensemble)
+    fmt.stdout().print(
+        f"wrote {report.path} ({len(report.figures)} figures, also as PNG in {report.figure_dir})",
+        markup=False,
+        soft_wrap=True,
+    )

@@ -217,9 +217,18 @@ def report_command(
     experiment: Annotated[
         str | None, typer.Option(help="One experiment (default: every experiment).", show_default=False)
     ] = None,
+    ensemble: Annotated[
+        str | None, typer.Option(help="Report a posterior ensemble against its priors.", show_default=False)
+    ] = None,
 ) -> None:
     """Write an HTML report: time series, results framework, displacement, claims, challenges, sweeps."""
     from simulation.report import build_report
+
+    if ensemble is not None:
+        from simulation.cli.calibration import report_ensemble
+
+        report_ensemble(out, db, ensemble)
+        return
 
     with open_store(db) as store:
         known = list(experiment_status(store)["experiment"])
