@@ -671,3 +671,30 @@ def test_report_shows_a_posterior_against_its_priors(tmp_path):
     assert sorted(p.name for p in (tmp_path / "cal_figures").iterdir()) == ["marginals.png", "pairs.png"]
     missing = _ocsim("report", "--ensemble", "nope", "--out", str(out), "--db", url, cwd=tmp_path)
     assert missing.returncode == 2 and "no ensemble named 'nope'" in missing.stderr
+
+
+def test_set_and_steps_apply_on_top_of_the_file_and_change_its_identity(world, tmp_path):
+    from simulation.calibration.run import history_path, spec_hash
+
+    short = [{"metric": "illicit_price", "window": [4, 10], "statistic": "mean", "value": 12, "sd": 0.5}]
+    path = _write(tmp_path, spec(world, set={"world.ocgs.count": 2}, targets=short))
+    plain = load_calibration(path)
+    changed = load_calibration(path, {"world.ocgs.members": 20}, steps=10)
+    assert plain.scenario.world.ocgs.count == 2 and plain.steps == 12
+    assert changed.scenario.world.ocgs.members == 20 and changed.steps == 10
+    assert spec_hash(plain) != spec_hash(changed)
+    more = load_calibration(
+        _write(tmp_path, spec(world, set={"world.ocgs.count": 2}, targets=short, generations=9), "more.yaml")
+    )
+    assert spec_hash(more) == spec_hash(plain)  # more generations continue the same calibration
+    with pytest.raises(CalibrationError, match=r"targets\[0\].window: \[4, 12\] ends after month 10"):
+        validate_calibration(spec(world), "cal.yaml", steps=10)
+    assert history_path("sqlite:////data/results/ocsim.sqlite", "x") == Path(
+        "/data/results/ocsim.calibration-x.db"
+    )
+
+
+def test_cli_refuses_scheduler_without_dask(tmp_path, world):
+    path = _write(tmp_path, spec(world))
+    done = _ocsim("calibrate", str(path), "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
+    assert done.returncode == 2 and "--scheduler joins a Dask cluster; add --executor dask" in done.stderr
