@@ -2,8 +2,9 @@
 
 One self-contained HTML file (figures embedded as PNG, also saved beside it): the calibration's
 settings, each parameter's prior and weighted posterior quantiles, the marginal densities of prior
-and posterior, the posterior's pairs of parameters, and epsilon and the acceptance rate by
-generation from pyabc's History.
+and posterior, the posterior's pairs of parameters, epsilon and the acceptance rate by generation,
+and each target against the statistics of the last generation's accepted runs (both from pyabc's
+History).
 """
 
 from __future__ import annotations
@@ -149,6 +150,68 @@ def generations(history_url: str | None, history_id: int | None) -> tuple[Figure
     return figure, frame
 
 
+def target_check(history_url: str | None, history_id: int | None) -> Figure | None:
+    """Each target's observed value against the weighted 5-95% range of the statistics of the last
+    generation's accepted particles, read from pyabc's History (no new runs)."""
+    if not history_url or history_id is None or not Path(history_url.removeprefix("sqlite:///")).is_file():
+        return None
+    import pyabc
+
+    history = pyabc.History(history_url, _id=int(history_id))
+    if history.max_t < 0:
+        return None
+    weights, stats = history.get_weighted_sum_stats_for_model(m=0, t=history.max_t)
+    observed = history.observed_sum_stat()
+    weights = np.asarray(weights, dtype=float)
+    scalars = [k for k in observed if "@" not in k]
+    series: dict[str, list[tuple[int, str]]] = {}
+    for key in observed:
+        if "@" in key:
+            head, step = key.rsplit("@", 1)
+            series.setdefault(head, []).append((int(step), key))
+    panels = len(scalars) + len(series)
+    if not panels or not stats:
+        return None
+    columns = min(3, panels)
+    rows = math.ceil(panels / columns)
+    figure, axes = plt.subplots(rows, columns, figsize=(4.2 * columns, 2.8 * rows), squeeze=False)
+    flat = list(axes.flat)
+
+    def band(key: str) -> tuple[float, float, float]:
+        values = np.array([float(s[key]) for s in stats])
+        keep = np.isfinite(values)
+        if not keep.any():
+            return (math.nan,) * 3  # type: ignore[return-value]
+        low, mid, high = weighted_quantiles(values[keep], weights[keep], (0.05, 0.5, 0.95))
+        return low, mid, high
+
+    for ax, key in zip(flat, scalars, strict=False):
+        low, mid, high = band(key)
+        ax.errorbar(
+            [mid], [0], xerr=[[mid - low], [high - mid]], fmt="o", color=POSTERIOR_COLOUR, label="accepted"
+        )
+        ax.axvline(float(observed[key]), color="black", linestyle="--", label="observed")
+        ax.set_yticks([])
+        ax.set_title(key.split(":", 1)[1].replace(":", " of "), fontsize=9)
+    for ax, (head, keys) in zip(flat[len(scalars) :], series.items(), strict=False):
+        keys.sort()
+        steps = [s for s, _ in keys]
+        bands = np.array([band(k) for _, k in keys])
+        ax.fill_between(
+            steps, bands[:, 0], bands[:, 2], color=POSTERIOR_COLOUR, alpha=0.3, label="accepted 5-95%"
+        )
+        ax.plot(steps, bands[:, 1], color=POSTERIOR_COLOUR)
+        ax.plot(steps, [float(observed[k]) for _, k in keys], "k.", label="observed")
+        ax.set_title(f"{head.split(':', 1)[1]} (observed series)", fontsize=9)
+        ax.set_xlabel("month")
+    flat[0].legend(fontsize=7)
+    for ax in flat[panels:]:
+        ax.set_visible(False)
+    figure.suptitle("Targets: observed value and the accepted particles' statistics (weighted 5-95%)")
+    figure.tight_layout()
+    return figure
+
+
 def _table(parameters: list[Parameter], posterior: pd.DataFrame) -> str:
     rows = []
     weights = posterior["weight"].to_numpy()
@@ -203,6 +266,11 @@ def build_calibration_report(db: str | None, out: str | Path, name: str) -> Cali
     embed(pairs(posterior), "pairs", "Posterior particles, pair by pair")
     figure, _ = generations(record.get("history_url"), record.get("history_id"))
     embed(figure, "generations", "How ABC-SMC tightened the tolerance")
+    embed(
+        target_check(record.get("history_url"), record.get("history_id")),
+        "targets",
+        "Each target: observed (dashed or dots) and the last generation's accepted runs (5-95%, weighted)",
+    )
     epsilon = record["final_epsilon"]
     summary = (
         f"<p>Ensemble <b>{html.escape(name)}</b> ({html.escape(record['status'])}): "
