@@ -557,6 +557,17 @@ def test_multicore_sampler_finds_a_posterior_of_the_same_shape(tmp_path, world):
     assert len(posterior) == 6 and posterior["behaviour.market.markup"].between(0.8, 3.0).all()
     values = {"behaviour.market.markup": float(posterior.iloc[0, 0])}
     assert particle_seed(5, values) == particle_seed(5, json.loads(json.dumps(values)))
+    from simulation.report.calibration import build_calibration_report
+
+    report = build_calibration_report(url, tmp_path / "cal.html", "fit")
+    assert [p.stem for p in report.figures] == ["marginals", "generations", "targets"]
+    # a history without its ensemble (another --db) is not overwritten silently
+    with pytest.raises(ValueError, match="holds a calibration history but"):
+        run_calibration(
+            load_calibration(path),
+            db=f"sqlite:///{tmp_path / 'other.sqlite'}",
+            history=tmp_path / "r.calibration-fit.db",
+        )
 
 
 def _print_widths(recovered) -> None:  # pragma: no cover - a helper for tuning the test by hand

@@ -260,6 +260,11 @@ def run_calibration(
                 "(file, --set, --steps, scenario or observed data changed); rename the calibration, or "
                 "add --fresh to start again and replace it"
             )
+        if record is None and path.is_file() and not fresh:
+            raise ValueError(
+                f"{path} holds a calibration history but {store.display_url} has no ensemble {name!r}; "
+                "give the --db it belongs to, or add --fresh to start again (the history is replaced)"
+            )
         resume = not fresh and record is not None and path.is_file() and record.get("history_id") is not None
         if not resume:
             if path.exists():
