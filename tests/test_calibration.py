@@ -557,6 +557,11 @@ def test_multicore_sampler_finds_a_posterior_of_the_same_shape(tmp_path, world):
     assert len(posterior) == 6 and posterior["behaviour.market.markup"].between(0.8, 3.0).all()
     values = {"behaviour.market.markup": float(posterior.iloc[0, 0])}
     assert particle_seed(5, values) == particle_seed(5, json.loads(json.dumps(values)))
+    # as documented: pyabc reseeds its workers from the operating system, so a second run differs
+    again_url = f"sqlite:///{tmp_path / 'again.sqlite'}"
+    run_calibration(load_calibration(path), db=again_url, workers=2)
+    again = load_posterior(again_url, "fit")
+    assert not again["behaviour.market.markup"].equals(posterior["behaviour.market.markup"])
     from simulation.report.calibration import build_calibration_report
 
     report = build_calibration_report(url, tmp_path / "cal.html", "fit")
