@@ -75,18 +75,16 @@ def _draw_label(name: str, draw: int) -> str:
     return f"{name} [posterior draw {draw}]"
 
 
-def _values(row: pd.Series) -> dict:
-    return {
-        k: (int(v) if float(v).is_integer() and isinstance(v, int | np.integer) else float(v))
-        for k, v in row.items()
-    }
+def _values(record: dict) -> dict:
+    """JSON-plain values: whole-number settings stay integers (the frame keeps their int dtype)."""
+    return {k: int(v) if isinstance(v, int | np.integer) else float(v) for k, v in record.items()}
 
 
 def posterior_inputs(setup: ClaimSetup, draws: pd.DataFrame) -> list[ScenarioInput]:
     """The strategy and its comparisons at every draw, each named after its draw."""
     inputs = []
-    for d, (_, row) in enumerate(draws.iterrows()):
-        values = _values(row)
+    for d, record in enumerate(draws.to_dict("records")):
+        values = _values(record)
         for item in setup.inputs:
             try:
                 raw = apply_overrides(dict(item.raw), values, item.source)
