@@ -329,6 +329,7 @@ def test_ocsim_test_and_the_report_print_the_same_numbers(tmp_path, monkeypatch)
         all_hold=True,
         experiment="test.synthetic",
         sweep=SimpleNamespace(failed=0, database="sqlite:///x"),
+        setup=SimpleNamespace(label="interdiction_claims", source="scenarios/interdiction_claims.yaml"),
     )
     monkeypatch.setattr(simulation.theory, "run_claim_test", lambda *a, **k: fake)
     scenario = ROOT / "scenarios" / "interdiction_claims.yaml"

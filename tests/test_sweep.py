@@ -207,7 +207,7 @@ def test_kill_9_mid_sweep_leaves_only_whole_runs_and_the_next_invocation_finishe
     summary = run_experiment(path, executor="serial", db=url)
     assert summary.skipped == stored and summary.finished == 24 - stored
     assert count(url, runs) == 24
-    assert count(url, metrics) == 24 * 40 * n_indicators
+    assert count(url, metrics) == 24 * 41 * n_indicators  # steps 0 (the initial state) to 40
 
 
 def stored_rows(db: Path) -> int:
@@ -274,7 +274,8 @@ def test_cli_sweep_runs_export(tmp_path):
         assert exported.exit_code == 0, exported.output
         read = pd.read_csv if fmt == "csv" else pd.read_parquet
         frame = read(out / f"metrics.{fmt}")
-        assert len(frame) == 16 and "behaviour.ocg.risk_aversion" in frame.columns
+        assert len(frame) == 20 and "behaviour.ocg.risk_aversion" in frame.columns  # 4 runs x steps 0-4
+        assert sorted(frame["step"].unique()) == [0, 1, 2, 3, 4]
         assert (out / "experiment.json").is_file() and not list(out.glob("*.partial"))
 
 
@@ -284,7 +285,10 @@ def test_cli_sweep_runs_export(tmp_path):
         (["runs", "--experiment", "nope"], "no experiment named 'nope'"),
         (["export", "--experiment", "nope", "--out", "x"], "no experiment named 'nope'"),
         (["sweep", "missing.yaml"], "missing.yaml"),
-        (["sweep", "SWEEP", "--scheduler", "tcp://127.0.0.1:1"], "add --executor dask"),
+        (
+            ["sweep", "SWEEP", "--scheduler", "tcp://127.0.0.1:1", "--executor", "local"],
+            "--executor local was",
+        ),
         (["sweep", "SWEEP", "--db", "mysql://x@y/z"], "not supported"),
     ],
 )

@@ -12,6 +12,7 @@ from simulation.analysis.displacement import (
     wdq_from_totals,
     weighted_displacement_quotient,
 )
+from simulation.analysis.event_study import event_study, window_change, window_effect
 from simulation.analysis.paired import PairedEffect, paired_effect
 
 __all__ = [
@@ -21,7 +22,10 @@ __all__ = [
     "activity_by_zone",
     "displacement_masks",
     "displacement_ratio",
+    "event_study",
     "paired_effect",
     "wdq_from_totals",
     "weighted_displacement_quotient",
+    "window_change",
+    "window_effect",
 ]

@@ -461,7 +461,7 @@ def displacement_masks(
         raise ValueError("the target mask selects no cell")
     if buffer < 0:
         raise ValueError(f"buffer must be at least 0 cells, got {buffer}")
-    near = _dilate(target, int(buffer))
+    near = moore_dilate(target, int(buffer))
     masks = {
         "displacement_target": target.copy(),
         "displacement_buffer": near & ~target,
@@ -706,7 +706,7 @@ def _check_masks(masks: Mapping[str, np.ndarray], shape: tuple[int, ...]) -> dic
     return checked
 
 
-def _dilate(mask: np.ndarray, cells: int) -> np.ndarray:
+def moore_dilate(mask: np.ndarray, cells: int) -> np.ndarray:
     """Cells within ``cells`` Moore steps of ``mask`` (including it), without wrap-around."""
     if cells == 0:
         return mask.copy()

@@ -253,7 +253,7 @@ def validate_calibration(
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as exc:
-        problems = list(dict.fromkeys(describe_error(e) for e in exc.errors()))
+        problems = list(dict.fromkeys(describe_error(e, raw) for e in exc.errors()))
         raise CalibrationError(source, problems) from None
     problems: list[str] = []
     parameters = []

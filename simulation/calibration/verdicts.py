@@ -109,8 +109,10 @@ def run_posterior_test(
     executor: str = "local",
     workers: int | None = None,
     progress: ProgressCallback | None = None,
+    setup: ClaimSetup | None = None,
 ) -> PosteriorTest:
-    setup = claim_setup(path)
+    """Draw, run (what is not stored yet), judge every claim across the draws, store the verdicts."""
+    setup = setup or claim_setup(path)
     with ResultsStore(db) as store:
         posterior = posterior_frame(store, ensemble)
     if posterior is None:

@@ -24,7 +24,10 @@ from rich.progress import (
 
 from simulation.cli import format as fmt
 from simulation.cli.dashboard import dashboard
+from simulation.cli.options import SetOption
 from simulation.core.seeds import ReplicationSeed, replication_seed_details
+from simulation.cost import too_long
+from simulation.inputs import clip
 from simulation.scenario import Scenario, ScenarioError, config_hash, resolved_config
 from simulation.scenario.loader import (
     apply_overrides,
@@ -33,6 +36,7 @@ from simulation.scenario.loader import (
     validate_scenario,
 )
 from simulation.storage import DatabaseURLError, ResultsStore, RunExistsError
+from simulation.suggest import file_hint, hint
 
 BAD_INPUT = 2
 RUN_FAILED = 1
@@ -45,16 +49,6 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command()(dashboard)
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        "-s",
-        metavar="PATH=VALUE",
-        help="Override a scenario setting, e.g. --set world.grid.width=60 (repeatable).",
-    ),
-]
 
 
 @dataclass
@@ -77,13 +71,22 @@ def _parse_overrides(texts: list[str] | None, steps: int | None) -> dict[str, An
     return overrides
 
 
+def require_file(path: Path, error: type[ScenarioError] = ScenarioError) -> None:
+    """A missing file is bad input, answered with the closest file names beside it (a directory or
+    device is left to the reader, which says what it is)."""
+    if not path.exists():
+        raise error(str(path), [f"file not found{file_hint(path)}"])
+
+
 def _load(path: Path, texts: list[str] | None, steps: int | None = None) -> Scenario:
     """The validated scenario; messages name the flags as well as the file when flags apply."""
+    require_file(path)
     overrides = _parse_overrides(texts, steps)
     raw = read_scenario_file(path)
-    flags = [f"--set {t}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])
+    flags = [f"--set {clip(t)}" for t in texts or []] + ([f"--steps {steps}"] if steps else [])
     source = f"{path} with {' '.join(flags)}" if flags else str(path)
-    return validate_scenario(apply_overrides(raw, overrides, source), source)
+    merged = apply_overrides(raw, overrides, source)
+    return validate_scenario(merged, source, horizon_from_file="steps" not in overrides)
 
 
 DbOption = Annotated[
@@ -251,7 +254,11 @@ def run(
     db: DbOption = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Re-run replications already stored with the same settings."),
+        typer.Option(
+            "--force",
+            help="Re-run replications already stored with the same settings; run even when a run is "
+            "estimated to exceed the time limit.",
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
@@ -260,6 +267,8 @@ def run(
         spec = _load(scenario, overrides, steps)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
+    if (refusal := too_long(spec)) and not force:
+        raise bad_input(f"{scenario}: {refusal}")
     store = open_store(db)
     seeds = replication_seed_details(seed, replications)
     with store, _progress(quiet) as progress:
@@ -293,7 +302,16 @@ def levers(
     from simulation.core.levers import PRINCIPLES, levers_of
 
     if principle is not None and principle not in PRINCIPLES:
-        raise bad_input(f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}")
+        lever_names = {lever.name: p for p in PRINCIPLES for lever in levers_of(p)}  # type: ignore[arg-type]
+        if principle in lever_names:
+            raise bad_input(
+                f"{principle!r} is a lever, not a principle; see it with: "
+                f"ocsim levers {lever_names[principle]}"
+            )
+        raise bad_input(
+            f"unknown principle {principle!r}; allowed: {', '.join(PRINCIPLES)}"
+            + hint(principle, [*PRINCIPLES, *lever_names])
+        )
     table = Table(title="strategy levers (docs/levers.md)")
     for column in ("principle", "lever", "modifier", "effect", "cost k/month"):
         table.add_column(column, no_wrap=True)

@@ -253,8 +253,12 @@ def test_across_posterior(
     executor: ExecutorChoice,
     workers: int | None,
     quiet: bool,
+    settings: dict | None = None,
 ) -> None:
-    """``ocsim test SCENARIO --ensemble NAME``: each claim's share of posterior mass where it holds."""
+    """``ocsim test SCENARIO --ensemble NAME``: each claim's share of posterior mass where it holds.
+
+    ``settings`` (``--set``, ``--steps``) apply to the strategy and every comparison; the
+    posterior's values are set on top of them."""
     from functools import partial
 
     from simulation.calibration.verdicts import run_posterior_test
@@ -264,7 +268,7 @@ def test_across_posterior(
     from simulation.theory import claim_setup
 
     try:
-        setup = claim_setup(scenario)
+        setup = claim_setup(scenario, overrides=settings or None)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
     store = open_store(db)
@@ -276,7 +280,7 @@ def test_across_posterior(
             f"{setup.label} across {ensemble}: runs",
             quiet,
             lambda show: run_posterior_test(
-                scenario, ensemble, draws, replications, seed, store.url, executor.value, workers, show
+                scenario, ensemble, draws, replications, seed, store.url, executor.value, workers, show, setup
             ),
         )
     except ScenarioError as exc:

@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from simulation.cli import format as fmt
+from simulation.cli.options import SetOption, StepsOption
+from simulation.suggest import hint
 
 BAD_INPUT = 2
 SERVER_FAILED = 1
@@ -17,6 +19,39 @@ SERVER_FAILED = 1
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _first(folder: Path) -> str:
+    """The scenario the page opens with when none is named (as the page itself chooses)."""
+    from simulation.dashboard import server
+    from simulation.dashboard.session import scenario_files
+
+    available = scenario_files(folder)
+    return server.PREFERRED_FIRST if server.PREFERRED_FIRST in available else next(iter(available))
+
+
+def _with_settings(path: Path, settings: dict, folder: Path) -> Path:
+    """The scenario with --set/--steps applied, validated, written to a file the page can open.
+
+    The file goes in a private temporary folder removed when the command ends.
+    """
+    import atexit
+    import shutil
+    import tempfile
+
+    import yaml
+
+    from simulation.scenario.loader import apply_overrides, read_scenario_file, validate_scenario
+
+    flags = " ".join(f"--steps {v}" if k == "steps" else f"--set {k}={v!r}" for k, v in settings.items())
+    source = f"{path} with {flags}"
+    raw = apply_overrides(read_scenario_file(path), settings, source)
+    validate_scenario(raw, source)
+    where = Path(tempfile.mkdtemp(prefix="ocsim-dashboard-"))
+    atexit.register(shutil.rmtree, where, True)
+    written = where / path.name
+    written.write_text(yaml.safe_dump(raw, sort_keys=False), encoding="utf-8")
+    return written
 
 
 def dashboard(
@@ -50,11 +85,17 @@ def dashboard(
     open_browser: Annotated[
         bool, typer.Option("--open/--no-open", help="Open the page in the default browser.")
     ] = False,
+    overrides: SetOption = None,
+    steps: StepsOption = None,
 ) -> None:
-    """Serve the trainers' dashboard: the grid live, levers switched mid-run, a ghost line."""
+    """Serve the trainers' dashboard: the grid live, levers switched mid-run, a ghost line.
+
+    --set and --steps change the scenario shown first (the menu's other files stay as written).
+    """
     from simulation.dashboard import assets, server
     from simulation.dashboard.session import find_scenario, scenario_files
     from simulation.scenario import ScenarioError, load_scenario
+    from simulation.scenario.loader import parse_override
 
     if not server.is_loopback(host):
         fmt.stderr().print(
@@ -70,11 +111,27 @@ def dashboard(
     if scenario is None and not scenario_files(folder):
         fmt.print_error(f"{folder}: no scenario files (*.yaml) to offer")
         raise typer.Exit(BAD_INPUT)
+    try:
+        settings = dict(parse_override(text) for text in overrides or [])
+    except ScenarioError as exc:
+        fmt.print_error(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    if steps is not None:
+        settings["steps"] = steps
+    if settings and scenario is None:
+        scenario = _first(folder)
     if scenario is not None:
         try:
-            load_scenario(find_scenario(scenario, folder))
+            path = find_scenario(scenario, folder)
+            if settings:
+                scenario = str(_with_settings(path, settings, folder))
+            else:
+                load_scenario(path)
         except (ScenarioError, ValueError) as exc:
-            fmt.print_error(str(exc))
+            message = str(exc)
+            if not isinstance(exc, ScenarioError):
+                message += hint(scenario, scenario_files(folder))
+            fmt.print_error(message)
             raise typer.Exit(BAD_INPUT) from None
     try:
         fetched = assets.prepare(log=lambda line: fmt.stderr().print(line, markup=False))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -17,12 +18,23 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from simulation.cli import format as fmt
-from simulation.cli.app import BAD_INPUT, RUN_FAILED, DbOption, app, bad_input, open_store
+from simulation.cli.app import (
+    BAD_INPUT,
+    RUN_FAILED,
+    DbOption,
+    app,
+    bad_input,
+    open_store,
+    require_file,
+)
+from simulation.cli.options import SetOption, StepsOption
+from simulation.cost import duration
+from simulation.scenario import ScenarioError, parse_override
 from simulation.storage import ResultsStore
 from simulation.storage.ledger import experiment_status, load_experiment_record, load_sweeps
+from simulation.suggest import hint
 
 if TYPE_CHECKING:
     from simulation.experiments import SweepProgress
@@ -42,6 +54,36 @@ class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
+ExecutorOption = Annotated[
+    ExecutorChoice | None,
+    typer.Option(
+        help="Where runs execute: local (process pool, the default), serial or dask "
+        "(the default with --scheduler).",
+        show_default=False,
+    ),
+]
+
+
+def resolve_executor(executor: ExecutorChoice | None, scheduler: str | None) -> ExecutorChoice:
+    """``--scheduler`` alone means Dask; with another executor it is a contradiction (exit 2)."""
+    if scheduler is None:
+        return executor or ExecutorChoice.local
+    if executor not in (None, ExecutorChoice.dask):
+        raise bad_input(
+            f"--scheduler {scheduler} joins a Dask cluster, but --executor {executor.value} was given; "
+            "leave --executor out (or use --executor dask) to join the cluster"
+        )
+    return ExecutorChoice.dask
+
+
+def parse_settings(texts: list[str] | None) -> dict[str, Any]:
+    """``--set PATH=VALUE`` flags as a mapping, or exit 2 naming the flag."""
+    try:
+        return dict(parse_override(text) for text in texts or [])
+    except ScenarioError as exc:
+        raise bad_input(str(exc)) from None
+
+
 def _duration(seconds: float) -> str:
     seconds = round(seconds)
     hours, rest = divmod(seconds, 3600)
@@ -58,11 +100,16 @@ def sweep(
     workers: Annotated[
         int | None, typer.Option(min=1, help="Parallel workers (default: all cores).", show_default=False)
     ] = None,
-    executor: Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")] = ExecutorChoice.local,
+    executor: ExecutorOption = None,
     scheduler: Annotated[
         str | None,
-        typer.Option(help="Join an existing Dask cluster, e.g. tcp://10.0.0.5:8786.", show_default=False),
+        typer.Option(
+            help="Join an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (implies --executor dask).",
+            show_default=False,
+        ),
     ] = None,
+    overrides: SetOption = None,
+    steps: StepsOption = None,
     db: DbOption = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count the runs and estimate the time; run nothing.")
@@ -71,18 +118,24 @@ def sweep(
         int | None, typer.Option(min=1, help="Runs per task (default: chosen from runs and workers).")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
+    ] = False,
 ) -> None:
     """Run an experiment: every scenario x parameter point x replication not stored yet."""
     from simulation.experiments import ExperimentError, prepare_experiment
     from simulation.experiments.executors import default_workers
     from simulation.experiments.sweep import pending_tasks
 
-    if scheduler is not None and executor is not ExecutorChoice.dask:
-        raise bad_input("--scheduler joins a Dask cluster; add --executor dask")
+    executor = resolve_executor(executor, scheduler)
+    settings = parse_settings(overrides)
     try:
-        prepared = prepare_experiment(experiment)
+        require_file(experiment, ExperimentError)
+        prepared = prepare_experiment(experiment, settings=settings, steps=steps)
     except ExperimentError as exc:
         raise bad_input(str(exc)) from None
+    if prepared.plan.longest[1] and not force and not dry_run:
+        raise bad_input(f"{experiment}: {prepared.plan.longest[1]}")
     store = open_store(db)
     slots = 1 if executor is ExecutorChoice.serial else workers or default_workers()
     with store:
@@ -90,7 +143,9 @@ def sweep(
         if dry_run:
             _print_dry_run(store, prepared, todo, slots, executor, batch_size)
             return
-    summary = _run_with_progress(experiment, executor, workers, scheduler, store.url, batch_size, quiet)
+    summary = _run_with_progress(
+        experiment, executor, workers, scheduler, store.url, batch_size, quiet, settings, steps
+    )
     _print_summary(summary)
     if summary.failed:
         raise typer.Exit(RUN_FAILED)
@@ -112,13 +167,24 @@ def _print_dry_run(
         soft_wrap=True,
     )
     out.print(f"already stored: {len(plan.tasks) - len(todo)}; to run: {len(todo)}", markup=False)
-    estimate = estimate_run_time(store, list(plan.tasks), todo)
+    out.print(
+        f"from the runs' size: about {duration(plan.size_seconds)} of computing for all {len(plan.tasks)} "
+        f"distinct runs on one worker; the largest run about {duration(plan.longest[0])}"
+        + (f" (refused without --force: {plan.longest[1]})" if plan.longest[1] else ""),
+        markup=False,
+        soft_wrap=True,
+    )
+    estimate = estimate_run_time(store, list(plan.tasks), todo, executor.value)
     if estimate is not None and todo:
         size = batch_size_for(len(todo), slots, batch_size)
+        total = estimate.total(len(todo), slots)
+        active = max(1, min(slots, len(todo)))
+        per_run = (total - estimate.startup) / math.ceil(len(todo) / active)
         out.print(
-            f"estimated time: {_duration(estimate.total(len(todo), slots))} on {slots} {executor.value} "
-            f"worker(s), {size} run(s) per task ({estimate.seconds_per_run:.1f} s per run, from "
-            f"{estimate.basis})",
+            f"estimated time: {_duration(total)} ({total:.1f} s) on {slots} {executor.value} worker(s), "
+            f"{size} run(s) per task: start-up {estimate.startup:.1f} s, then "
+            f"{math.ceil(len(todo) / active)} round(s) of {per_run:.1f} s per run (from {estimate.basis}; "
+            f"{estimate.others:.1f} other busy process(es) on {estimate.cpus} CPU(s))",
             markup=False,
             soft_wrap=True,
         )
@@ -133,6 +199,8 @@ def _run_with_progress(
     url: str,
     batch_size: int | None,
     quiet: bool,
+    settings: dict[str, Any] | None = None,
+    steps: int | None = None,
 ) -> SweepSummary:
     from simulation.experiments import run_experiment
 
@@ -169,6 +237,8 @@ def _run_with_progress(
                 scheduler=scheduler,
                 batch_size=batch_size,
                 progress=show,
+                settings=settings,
+                steps=steps,
             )
         except KeyboardInterrupt:
             bar.stop()
@@ -185,7 +255,9 @@ def _print_summary(summary: SweepSummary) -> None:
     rate = summary.finished / summary.wall_time * 3600 if summary.wall_time > 0 and summary.finished else 0.0
     out.print(
         f"experiment {summary.experiment}: {summary.finished} finished, {summary.failed} failed, "
-        f"{summary.skipped} already stored, of {summary.planned} runs; "
+        f"{summary.skipped} already stored, "
+        + (f"{summary.elsewhere} being computed by another sweep, " if summary.elsewhere else "")
+        + f"of {summary.planned} runs; "
         f"{_duration(summary.wall_time)} on {summary.executor}"
         + (f" ({rate:,.0f} runs/hour)" if rate else ""),
         markup=False,
@@ -209,8 +281,11 @@ def require_experiment(store: ResultsStore, name: str) -> dict:
     """The stored experiment record, or exit 2 naming the experiments there are."""
     record = load_experiment_record(store, name)
     if record is None:
-        known = ", ".join(experiment_status(store)["experiment"]) or "none"
-        raise bad_input(f"no experiment named {name!r} in {store.display_url}; experiments: {known}")
+        names = list(experiment_status(store)["experiment"])
+        raise bad_input(
+            f"no experiment named {name!r} in {store.display_url}; "
+            f"experiments: {', '.join(names) or 'none'}{hint(name, names)}"
+        )
     return record
 
 
@@ -221,25 +296,50 @@ def runs(
     experiment: Annotated[
         str | None, typer.Option(help="Show one experiment's runs and sweeps.", show_default=False)
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the listing as JSON on stdout (see the docs).")
+    ] = False,
 ) -> None:
     """List experiments and the status of their runs."""
     store = open_store(db)
     with store:
         if experiment is None:
-            _print_experiments(store)
+            _print_experiments(store, as_json)
         else:
-            _print_experiment(store, experiment)
+            _print_experiment(store, experiment, as_json)
 
 
-def _print_experiments(store: ResultsStore) -> None:
+def _print_experiments(store: ResultsStore, as_json: bool = False) -> None:
     status = experiment_status(store)
+    if as_json:
+        fmt.print_json(
+            {
+                "database": store.display_url,
+                "experiments": [
+                    {
+                        "experiment": row.experiment,
+                        "planned": int(row.planned),
+                        "finished": int(row.finished),
+                        "failed": int(row.failed),
+                        "pending": int(row.pending),
+                        "created_at": row.created_at,
+                        "updated_at": row.updated_at,
+                        "last_sweep": row.last_sweep,
+                    }
+                    for row in status.itertuples()
+                ],
+            }
+        )
+        return
     out = fmt.stdout()
     if status.empty:
         out.print(f"no experiments in {store.display_url}", markup=False, soft_wrap=True)
         return
-    table = Table(title=f"experiments in {store.display_url}")
-    for column in ("experiment", "planned", "finished", "failed", "pending", "updated"):
-        table.add_column(column, justify="left" if column in ("experiment", "updated") else "right")
+    # The name is what --experiment needs: kept on one line, folded only when it cannot fit at all.
+    columns: list = [("experiment", {"no_wrap": True})]
+    columns += [(c, {"justify": "right"}) for c in ("planned", "finished", "failed", "pending")]
+    columns += ["updated", "last sweep"]
+    table = fmt.table(f"experiments in {store.display_url}", columns)
     for row in status.itertuples():
         table.add_row(
             row.experiment,
@@ -248,32 +348,65 @@ def _print_experiments(store: ResultsStore) -> None:
             str(row.failed),
             str(row.pending),
             f"{row.updated_at:%Y-%m-%d %H:%M}",
+            row.last_sweep,
         )
     out.print(table)
 
 
-def _print_experiment(store: ResultsStore, name: str) -> None:
+def _print_experiment(store: ResultsStore, name: str, as_json: bool = False) -> None:
     require_experiment(store, name)
     plan = store.experiment_plan(name)
     assert plan is not None
-    out = fmt.stdout()
     distinct = plan.drop_duplicates("run_key")
     counts = distinct.groupby(["scenario", "status"]).size().unstack(fill_value=0)
-    table = Table(title=f"{name}: runs by scenario and status ({len(distinct)} distinct runs)")
-    table.add_column("scenario")
-    for status in counts.columns:
-        table.add_column(str(status), justify="right")
+    failed = store.load_runs(experiment=name, status="failed")
+    sweeps = load_sweeps(store, name)
+    if as_json:
+        fmt.print_json(
+            {
+                "database": store.display_url,
+                "experiment": name,
+                "distinct_runs": len(distinct),
+                "by_scenario": {
+                    str(scenario): {str(k): int(v) for k, v in row.items()}
+                    for scenario, row in counts.iterrows()
+                },
+                "failures": [
+                    {
+                        "run_id": int(r.run_id),
+                        "scenario": r.scenario_name,
+                        "replication": r.replication,
+                        "error": r.error,
+                    }
+                    for r in failed.itertuples()
+                ],
+                "sweeps": [
+                    {
+                        "started_at": r.started_at,
+                        "status": r.status,
+                        "finished": r.runs_finished,
+                        "failed": r.runs_failed,
+                        "wall_time": r.wall_time,
+                        "executor": r.executor,
+                        "host": r.host,
+                        "git_commit": r.git_commit,
+                    }
+                    for r in sweeps.itertuples()
+                ],
+            }
+        )
+        return
+    out = fmt.stdout()
+    columns = ["scenario", *((str(status), {"justify": "right"}) for status in counts.columns)]
+    table = fmt.table(f"{name}: runs by scenario and status ({len(distinct)} distinct runs)", columns)
     for scenario, row in counts.iterrows():
         table.add_row(str(scenario), *(str(int(v)) for v in row))
     out.print(table)
-    failed = store.load_runs(experiment=name, status="failed")
     for row in failed.head(10).itertuples():
         fmt.print_error(f"run {row.run_id} ({row.scenario_name}, replication {row.replication}): {row.error}")
-    sweeps = load_sweeps(store, name)
     if not sweeps.empty:
-        table = Table(title="sweeps (invocations)")
-        for column in ("started", "status", "finished", "failed", "wall", "executor", "host", "commit"):
-            table.add_column(column)
+        columns = ["started", "status", "finished", "failed", "wall", "executor", "host", "commit"]
+        table = fmt.table("sweeps (invocations)", columns)
         for row in sweeps.itertuples():
             table.add_row(
                 f"{row.started_at:%Y-%m-%d %H:%M}",
@@ -300,7 +433,7 @@ def export(
     store = open_store(db)
     with store:
         record = require_experiment(store, experiment)
-        metrics = store.load_metrics(experiment=experiment)
+        metrics = store.load_metrics(experiment=experiment, initial=True)  # step 0: the initial state
         plan = store.experiment_plan(experiment)
         run_table = store.load_runs(experiment=experiment).drop(columns=["config"])
         sweeps = load_sweeps(store, experiment)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from simulation.core.indicators import INDICATORS
+from simulation.cost import duration, run_seconds, too_long
 from simulation.formatting import format_number
 from simulation.scenario import Scenario
 
@@ -53,7 +58,8 @@ def describe_scenario(source: Path | str, scenario: Scenario) -> str:
     return (
         f"ok  {source}: {scenario.name!r}, grid {world.grid.width}x{world.grid.height}, "
         f"{len(world.jurisdictions)} jurisdictions ({jurisdictions}), "
-        f"{world.ocgs.count} groups, {scenario.steps} steps"
+        f"{world.ocgs.count} groups, {scenario.steps} steps; about {duration(run_seconds(scenario))} per run"
+        + (" (above the limit: ocsim run needs --force)" if too_long(scenario) else "")
     )
 
 
@@ -88,6 +94,63 @@ def summary_table(summary: pd.DataFrame, title: str) -> Table:
     for row in summary.itertuples(index=False):
         table.add_row(row.indicator, format_number(row.mean), format_number(row.sd), row.unit)
     return table
+
+
+def table(title: str, columns: Sequence[str | tuple[str, dict[str, Any]]]) -> Table:
+    """A Rich table that wraps rather than cuts: at 80 columns every cell stays whole.
+
+    Columns fold long words instead of ending them in '…'; ``(name, options)`` pairs pass
+    options such as ``justify``, or ``no_wrap=True`` for a column the others shrink around
+    (a verdict, an experiment name), which still folds rather than cuts if it cannot fit.
+    """
+    shown = Table(title=title, title_justify="left")
+    for column in columns:
+        name, options = (column, {}) if isinstance(column, str) else column
+        shown.add_column(name, **{"overflow": "fold", **options})
+    return shown
+
+
+def print_json(document: Any) -> None:
+    """A JSON document on stdout, alone: no Rich markup, colour or wrapping (for scripts)."""
+    sys.stdout.write(json.dumps(document, indent=2, default=_json_default, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return json_number(float(value))
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    return str(value)
+
+
+def json_number(value: float | None) -> float | None:
+    """Floats for JSON: NaN and infinities become null (JSON has no NaN)."""
+    if value is None:
+        return None
+    value = float(value)
+    return value if np.isfinite(value) else None
+
+
+def json_clean(value: Any) -> Any:
+    """Nested data with every non-finite float replaced by null."""
+    if isinstance(value, dict):
+        return {str(k): json_clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_clean(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return json_number(float(value))
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
 
 
 def id_list(ids: Sequence[int]) -> str:

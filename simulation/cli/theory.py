@@ -7,15 +7,16 @@ from collections.abc import Callable
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from simulation.cli import format as fmt
-from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store
-from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, require_experiment
+from simulation.cli.app import RUN_FAILED, DbOption, app, bad_input, open_store, require_file
+from simulation.cli.experiments import INTERRUPTED, ExecutorChoice, parse_settings, require_experiment
+from simulation.cli.options import SetOption, StepsOption
+from simulation.cost import too_long
 from simulation.formatting import format_claim_value
 from simulation.scenario import ScenarioError
 from simulation.storage.ledger import experiment_status
@@ -45,6 +46,40 @@ def _with_progress[T](label: str, quiet: bool, work: Callable[[ProgressCallback]
             raise typer.Exit(INTERRUPTED) from None
 
 
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", help="Print the result as JSON on stdout (no progress bar or table); see the docs."
+    ),
+]
+
+
+def _settings(overrides: list[str] | None, steps: int | None) -> dict[str, Any]:
+    settings = parse_settings(overrides)
+    if steps is not None:
+        settings["steps"] = steps
+    return settings
+
+
+def _verdict_cells(v) -> tuple[str, str]:
+    shown = partial(format_claim_value, kind=v.kind)  # the report writes claims the same way
+    side = "≤" if v.wants_below else "≥"
+    return (
+        f"{shown(v.estimate)} [{shown(v.low)}, {shown(v.high)}]",
+        f"{side} {shown(v.threshold)} at {v.confidence:.0%}",
+    )
+
+
+def _sweep_json(sweep) -> dict[str, Any]:
+    return {
+        "finished": sweep.finished,
+        "failed": sweep.failed,
+        "reused": sweep.skipped,
+        "planned": sweep.planned,
+        "wall_time": sweep.wall_time,
+    }
+
+
 @app.command("test")
 def test_command(
     scenario: Annotated[
@@ -60,10 +95,16 @@ def test_command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Root seed of the replications.")] = 1,
+    overrides: SetOption = None,
+    steps: StepsOption = None,
     db: DbOption = None,
     executor: Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")] = ExecutorChoice.local,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel workers.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: JsonOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
+    ] = False,
     ensemble: Annotated[
         str | None,
         typer.Option(help="Judge across a posterior ensemble (ocsim ensembles).", show_default=False),
@@ -72,55 +113,94 @@ def test_command(
 ) -> None:
     """Run strategy and comparisons with paired seeds; HOLDS / FAILS / INCONCLUSIVE per claim.
 
-    Exit code 0 only when every claim holds (1 otherwise, 2 for bad input).
+    --set and --steps apply to the strategy and every comparison alike. Exit code 0 only when
+    every claim holds (1 otherwise, 2 for bad input).
     """
     from simulation.theory import claim_setup, run_claim_test
 
+    settings = _settings(overrides, steps)
     if ensemble is not None:
         from simulation.cli.calibration import test_across_posterior
 
         test_across_posterior(
-            scenario, ensemble, draws, replications or 2, seed, db, executor, workers, quiet
+            scenario, ensemble, draws, replications or 2, seed, db, executor, workers, quiet, settings
         )
         return
     replications = replications or 20
-
     try:
-        setup = claim_setup(scenario)
+        require_file(scenario)
+        setup = claim_setup(scenario, overrides=settings)
     except ScenarioError as exc:
         raise bad_input(str(exc)) from None
+    if (refusal := too_long(setup.scenario)) and not force:
+        raise bad_input(f"{scenario}: {refusal}")
     open_store(db).close()
     result = _with_progress(
         f"{setup.label}: runs",
-        quiet,
+        quiet or as_json,
         lambda show: run_claim_test(
             scenario, replications, seed, db, executor.value, workers, progress=show, setup=setup
         ),
     )
     if result.sweep.failed:
         fmt.print_error(f"{result.sweep.failed} run(s) failed; claims are judged on the finished ones")
+    if as_json:
+        _print_test_json(result, replications, seed, settings)
+    else:
+        _print_test_table(result, replications)
+    if not result.all_hold:
+        raise typer.Exit(CLAIM_NOT_HELD if not result.sweep.failed else RUN_FAILED)
+
+
+def _print_test_table(result, replications: int) -> None:
     out = fmt.stdout()
-    table = Table(title=f"theory of success: {setup.label} ({replications} paired replications)")
-    for column in ("claim", "metric", "estimate [interval]", "needs", "verdict", "more reps"):
-        table.add_column(column)
+    columns = [
+        "claim",
+        "metric",
+        "estimate [interval]",
+        "needs",
+        ("verdict", {"no_wrap": True}),
+        ("more reps", {"justify": "right"}),
+    ]
+    table = fmt.table(
+        f"theory of success: {result.setup.label} ({replications} paired replications)", columns
+    )
     for v in result.verdicts:
-        shown = partial(format_claim_value, kind=v.kind)  # the report writes claims the same way
-        side = "≤" if v.wants_below else "≥"
-        table.add_row(
-            v.claim,
-            v.metric,
-            f"{shown(v.estimate)} [{shown(v.low)}, {shown(v.high)}]",
-            f"{side} {shown(v.threshold)} at {v.confidence:.0%}",
-            f"[{_STYLE[v.verdict]}]{v.verdict}[/]",
-            str(v.more_replications or ""),
-        )
+        estimate, needs = _verdict_cells(v)
+        verdict = f"[{_STYLE[v.verdict]}]{v.verdict}[/]"
+        table.add_row(v.claim, v.metric, estimate, needs, verdict, str(v.more_replications or ""))
     out.print(table)
     for v in result.verdicts:
         if v.note:
             out.print(f"note on {v.claim!r}: {v.note}", markup=False, soft_wrap=True)
-    out.print(f"verdicts stored in experiment {result.experiment} of {result.sweep.database}", markup=False)
-    if not result.all_hold:
-        raise typer.Exit(CLAIM_NOT_HELD if not result.sweep.failed else RUN_FAILED)
+    out.print(
+        f"verdicts stored in experiment {result.experiment} of {result.sweep.database}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _print_test_json(result, replications: int, seed: int, settings: dict[str, Any]) -> None:
+    claims = []
+    for v in result.verdicts:
+        record = fmt.json_clean(v.as_record())
+        record["holds"] = v.verdict == "HOLDS"
+        claims.append(record)
+    fmt.print_json(
+        {
+            "command": "test",
+            "scenario": result.setup.label,
+            "source": result.setup.source,
+            "settings": fmt.json_clean(settings),
+            "replications": replications,
+            "seed": seed,
+            "experiment": result.experiment,
+            "database": result.sweep.database,
+            "runs": _sweep_json(result.sweep),
+            "all_hold": result.all_hold,
+            "claims": claims,
+        }
+    )
 
 
 class SensitivityChoice(StrEnum):
@@ -149,30 +229,40 @@ def challenge_command(
         ),
     ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Root seed.")] = 1,
+    overrides: SetOption = None,
+    steps: StepsOption = None,
     db: DbOption = None,
     executor: Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")] = ExecutorChoice.local,
     workers: Annotated[int | None, typer.Option(min=1, help="Parallel workers.", show_default=False)] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    as_json: JsonOption = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
+    ] = False,
 ) -> None:
-    """Sample the assumption space and report where each claim holds and where it breaks."""
+    """Sample the assumption space and report where each claim holds and where it breaks.
+
+    --set and --steps fix settings for every run (they may not name a sampled assumption).
+    """
     from simulation.experiments import prepare_experiment
     from simulation.theory import claim_setup
     from simulation.theory.challenge import challenge_spec, run_challenge
 
+    settings = _settings(overrides, steps)
+    kind = sensitivity.value if sensitivity else None
     try:
-        setup = claim_setup(scenario)
+        require_file(scenario)
+        setup = claim_setup(scenario, overrides=settings)
         # Planned here too, so a bad range or design exits 2 before anything runs.
-        prepare_experiment(
-            challenge_spec(setup, samples, replications, seed, sensitivity.value if sensitivity else None),
-            setup.inputs,
-        )
+        prepare_experiment(challenge_spec(setup, samples, replications, seed, kind), setup.inputs)
     except ScenarioError as exc:  # experiment errors are scenario errors too
         raise bad_input(str(exc)) from None
+    if (refusal := too_long(setup.scenario)) and not force:
+        raise bad_input(f"{scenario}: {refusal}")
     open_store(db).close()
-    kind = sensitivity.value if sensitivity else None
     result = _with_progress(
         f"{setup.label}: challenge runs",
-        quiet,
+        quiet or as_json,
         lambda show: run_challenge(
             scenario,
             samples,
@@ -186,6 +276,16 @@ def challenge_command(
             setup=setup,
         ),
     )
+    if as_json:
+        _print_challenge_json(result, setup, samples, replications, seed, settings, kind)
+    else:
+        _print_challenge(result, setup, replications)
+    if result.sweep.failed:
+        fmt.print_error(f"{result.sweep.failed} run(s) failed; their points are judged as not holding")
+        raise typer.Exit(RUN_FAILED)
+
+
+def _print_challenge(result, setup, replications: int) -> None:
     out = fmt.stdout()
     out.print(
         f"challenge of {setup.label}: {len(result.points)} assumption points x {replications} paired "
@@ -196,16 +296,49 @@ def challenge_command(
     for finding in result.claims:
         out.print(f"\n{finding.claim}", style="bold", markup=False)
         out.print(f"  {finding.statement}", markup=False, soft_wrap=True)
+        for warning in finding.warnings:
+            out.print(f"  warning: {warning}", style="yellow", markup=False, soft_wrap=True)
         if finding.feature_scores:
             ranked = ", ".join(f"{a} {finding.feature_scores[a]:.2f}" for a in finding.deciding_assumptions)
             out.print(f"  deciding assumptions (feature scores): {ranked}", markup=False, soft_wrap=True)
+        elif finding.failures == 0:
+            out.print("  feature scores: none (the claim never fails)", markup=False, soft_wrap=True)
         for index, values in finding.sensitivity.items():
             shown = ", ".join(f"{a} {v:.2f}" for a, v in values.items())
             out.print(f"  {index}: {shown}", markup=False, soft_wrap=True)
-    out.print(f"\nfindings stored in experiment {result.experiment} of {result.sweep.database}", markup=False)
-    if result.sweep.failed:
-        fmt.print_error(f"{result.sweep.failed} run(s) failed; their points are judged as not holding")
-        raise typer.Exit(RUN_FAILED)
+    out.print(
+        f"\nfindings stored in experiment {result.experiment} of {result.sweep.database}",
+        markup=False,
+        soft_wrap=True,
+    )
+
+
+def _print_challenge_json(result, setup, samples, replications, seed, settings, kind) -> None:
+    from dataclasses import asdict
+
+    claims = []
+    for finding in result.claims:
+        record = fmt.json_clean(asdict(finding))
+        record["deciding_assumptions"] = finding.deciding_assumptions
+        claims.append(record)
+    fmt.print_json(
+        {
+            "command": "challenge",
+            "scenario": setup.label,
+            "source": setup.source,
+            "settings": fmt.json_clean(settings),
+            "samples": samples,
+            "points": len(result.points),
+            "replications": replications,
+            "seed": seed,
+            "sensitivity": kind,
+            "experiment": result.experiment,
+            "database": result.sweep.database,
+            "runs": _sweep_json(result.sweep),
+            "claims": claims,
+            "assumption_points": fmt.json_clean(result.points.to_dict(orient="records")),
+        }
+    )
 
 
 @app.command("report")

@@ -25,6 +25,7 @@ from simulation.core.agents.member import Member
 from simulation.core.agents.ocg import OCG
 from simulation.core.agents.official import PoliceUnit, PublicOfficial
 from simulation.core.agents.victim import Victim
+from simulation.core.events import Event
 from simulation.core.levers import apply as levers
 from simulation.core.levers.catalogue import PRINCIPLES
 from simulation.core.modifiers import DecisionModifiers
@@ -127,6 +128,7 @@ class CriminalMarketModel(mesa.Model):
         self.spend = dict.fromkeys(PRINCIPLES, 0.0)
         self.counters: dict[str, float] = dict.fromkeys(COUNTERS, 0.0)
         self.records: list[dict[str, float]] = []
+        self.events: list[Event] = []
         self.recidivism: deque[tuple[float, float]] = deque(maxlen=indicators.RECIDIVISM_WINDOW)
         # monthly shared state that agents read or write as they decide
         self.services = np.zeros(shape)
@@ -136,6 +138,8 @@ class CriminalMarketModel(mesa.Model):
         self.reports = np.zeros(shape)
         self.last_reports = self.reports
         self.mean_effort = 0.0
+        self.wage_factor = np.zeros(shape)
+        """Members' wage relative to ``behaviour.ocg.wage`` per cell (``community.refresh_layers``)."""
         self.victim_fund = 0.0
         self.testimonies: list[tuple[int, int]] = []
         self.witnesses: dict[int, int] = {}

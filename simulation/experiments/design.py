@@ -8,6 +8,7 @@ and floored, so every integer in the range is equally likely.
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -27,6 +28,19 @@ def salib_problem(spec: ExperimentSpec) -> dict[str, Any]:
         high = values.high + 1 if values.type == "int" else values.high
         bounds.append([float(values.low), float(high)])
     return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def design_size(spec: ExperimentSpec) -> int:
+    """How many points the design has, counted without drawing them."""
+    n_params = len(spec.parameters)
+    if spec.design.type == "grid":
+        return math.prod(len(values) for values in spec.parameters.values())  # type: ignore[arg-type]
+    samples = int(spec.design.samples or 0)
+    if spec.design.type == "lhs":
+        return samples
+    if spec.design.type == "sobol":
+        return samples * (2 * n_params + 2 if spec.design.second_order else n_params + 2)
+    return samples * (n_params + 1)  # morris
 
 
 def sampling_seed(root_seed: int) -> int:

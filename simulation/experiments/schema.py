@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
+from simulation.inputs import shown
 from simulation.scenario.claims import RangeSpec
 from simulation.scenario.schema import OutputSpec, Section
 
@@ -18,6 +19,24 @@ MAX_ROOT_SEED = 2**63 - 1
 
 
 GridValues = Annotated[list[Any], Field(min_length=1)]
+
+
+def _values_kind(value: Any) -> str | None:
+    if isinstance(value, list):
+        return "Grid"
+    if isinstance(value, dict | RangeSpec):
+        return "Range"
+    return None
+
+
+ParameterValues = Annotated[
+    Annotated[GridValues, Tag("Grid")] | Annotated[RangeSpec, Tag("Range")],
+    Discriminator(
+        _values_kind,
+        custom_error_type="parameter_values",
+        custom_error_message="give a list of values (grid) or a range {low, high}",
+    ),
+]
 
 
 class DesignSpec(Section):
@@ -79,8 +98,20 @@ class ExperimentSpec(Section):
     replications: Annotated[int, Field(ge=1, le=100_000)] = 1
     seed: Annotated[int, Field(ge=0, le=MAX_ROOT_SEED, description="root seed of the replications")] = 1
     design: DesignSpec = DesignSpec()
-    parameters: dict[str, GridValues | RangeSpec] = Field(default_factory=dict)
+    parameters: dict[str, ParameterValues] = Field(default_factory=dict)
+    set: dict[str, Any] = Field(
+        default_factory=dict,
+        description="fixed settings (dotted paths -> values) imposed on every run, as --set does",
+    )
     output: ExperimentOutput = ExperimentOutput()
+
+    @field_validator("scenarios")
+    @classmethod
+    def _each_once(cls, scenarios: list[str]) -> list[str]:
+        twice = sorted({name for name in scenarios if scenarios.count(name) > 1})
+        if twice:
+            raise ValueError(f"{', '.join(twice)} listed more than once; list each scenario once")
+        return scenarios
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -90,7 +121,7 @@ class ExperimentSpec(Section):
                 if not isinstance(values, list | dict):
                     raise ValueError(
                         f"parameters.{path}: give a list of values (grid) or a range {{low, high}} "
-                        f"(got {values!r})"
+                        f"(got {shown(values)})"
                     )
         return parameters
 
@@ -106,4 +137,12 @@ class ExperimentSpec(Section):
                 )
         if kind != "grid" and not self.parameters:
             raise ValueError(f"parameters: a {kind} design needs at least one parameter range")
+        both = [path for path in self.set if path in self.parameters]
+        if both:
+            raise ValueError(
+                f"set.{both[0]}: also swept under parameters; a setting is either fixed (set) or "
+                "swept (parameters), not both"
+            )
+        if "steps" in self.set and self.steps is not None:
+            raise ValueError("set.steps: the experiment's own steps field already fixes the months")
         return self

@@ -11,15 +11,16 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from simulation.experiments.executors import ExecutorKind, OpenExecutor, SerialExecutor, open_executor
-from simulation.experiments.loader import load_experiment
+from simulation.experiments.loader import load_experiment, with_flags, with_settings
 from simulation.experiments.plan import (
     ExperimentPlan,
     RunTask,
@@ -30,6 +31,7 @@ from simulation.experiments.plan import (
 from simulation.experiments.provenance import provenance
 from simulation.experiments.schema import ExperimentSpec
 from simulation.experiments.worker import failed_record, run_batch
+from simulation.storage.leases import Heartbeat, claim, close_dead_sweeps, leased_elsewhere, release
 from simulation.storage.ledger import begin_sweep, finished_keys, register_experiment, update_sweep
 from simulation.storage.records import RunRecord
 from simulation.storage.store import ResultsStore
@@ -84,10 +86,12 @@ class SweepSummary:
     database: str = ""
     failures: list[Failure] = field(default_factory=list)
     interrupted: bool = False
+    elsewhere: int = 0
+    """Runs left to another sweep that holds a live lease on them (being computed there)."""
 
     @property
     def complete(self) -> bool:
-        return not self.interrupted and self.skipped + self.finished == self.planned
+        return not self.interrupted and not self.elsewhere and self.skipped + self.finished == self.planned
 
 
 @dataclass
@@ -100,15 +104,25 @@ class PreparedExperiment:
 
 
 def prepare_experiment(
-    experiment: str | Path | ExperimentSpec, scenarios: Sequence[ScenarioInput] | None = None
+    experiment: str | Path | ExperimentSpec,
+    scenarios: Sequence[ScenarioInput] | None = None,
+    *,
+    settings: Mapping[str, Any] | None = None,
+    steps: int | None = None,
 ) -> PreparedExperiment:
-    """Load (if a path) and plan; every scenario x point is validated here, before anything runs."""
+    """Load (if a path) and plan; every scenario x point is validated here, before anything runs.
+
+    ``settings`` (dotted paths -> values, as ``--set``) go on top of the file's ``set:`` and
+    ``steps`` replaces its ``steps``; both become part of every run's configuration (identity).
+    """
     if isinstance(experiment, ExperimentSpec):
         spec, source = experiment, None
     else:
         spec, source = load_experiment(experiment), str(experiment)
+    spec = with_settings(spec, settings, steps, source or f"experiment {spec.name}")
     inputs = list(scenarios) if scenarios is not None else scenario_inputs(spec, source)
-    return PreparedExperiment(spec, plan_experiment(spec, inputs, source), source)
+    where = with_flags(source or f"experiment {spec.name}", settings, steps)
+    return PreparedExperiment(spec, plan_experiment(spec, inputs, source, where), source)
 
 
 def spec_hash(prepared: PreparedExperiment) -> str:
@@ -161,7 +175,7 @@ def _batches(tasks: Sequence[RunTask], size: int) -> Iterator[list[RunTask]]:
 
 def run_experiment(
     experiment: str | Path | ExperimentSpec,
-    executor: ExecutorKind | Executor = "local",
+    executor: ExecutorKind | Executor | None = None,
     db: str | None = None,
     *,
     workers: int | None = None,
@@ -169,14 +183,20 @@ def run_experiment(
     batch_size: int | None = None,
     progress: ProgressCallback | None = None,
     scenarios: Sequence[ScenarioInput] | None = None,
+    settings: Mapping[str, Any] | None = None,
+    steps: int | None = None,
 ) -> SweepSummary:
     """Run every run of an experiment that is not stored yet; returns what happened.
 
-    ``executor`` is 'local' (process pool, default), 'serial', 'dask', or any
-    ``concurrent.futures.Executor`` you manage yourself. ``db`` is a SQLAlchemy URL (default:
-    ``$OCSIM_DB``, else ``results/ocsim.sqlite``).
+    ``executor`` is 'local' (process pool, the default), 'serial', 'dask' (the default when a
+    ``scheduler`` address is given), or any ``concurrent.futures.Executor`` you manage yourself.
+    ``db`` is a SQLAlchemy URL (default: ``$OCSIM_DB``, else ``results/ocsim.sqlite``).
+    ``settings`` and ``steps`` override the experiment's ``set:`` and ``steps`` (as
+    ``ocsim sweep --set/--steps``).
     """
-    prepared = prepare_experiment(experiment, scenarios)
+    if executor is None:
+        executor = "dask" if scheduler is not None else "local"
+    prepared = prepare_experiment(experiment, scenarios, settings=settings, steps=steps)
     with ResultsStore(db) as store:
         experiment_id, _ = register(store, prepared)
         todo = pending_tasks(store, prepared.plan)
@@ -218,13 +238,15 @@ def _run(
         "runs_planned": summary.planned,
         "runs_skipped": summary.skipped,
     }
+    close_dead_sweeps(store, experiment_id)
     sweep_id = begin_sweep(store, experiment_id, info)
     started = time.perf_counter()
-    writer = _Writer(store, summary, started, progress)
+    writer = _Writer(store, summary, started, progress, sweep_id)
     writer.report()
     status = "interrupted"
     try:
-        _drive(opened, todo, batch_size_for(len(todo), opened.slots, batch_size), writer)
+        with Heartbeat(store, sweep_id):
+            _drive(opened, todo, batch_size_for(len(todo), opened.slots, batch_size), writer)
         status = "finished"
     except KeyboardInterrupt:
         summary.interrupted = True
@@ -233,6 +255,7 @@ def _run(
         writer.flush()
         summary.wall_time = time.perf_counter() - started
         update_sweep(store, sweep_id, summary.finished, summary.failed, status, summary.wall_time)
+        release(store, sweep_id)
     return summary
 
 
@@ -247,7 +270,9 @@ def _drive(opened: OpenExecutor, todo: list[RunTask], size: int, writer: _Writer
             batch = next(queue, None)
             if batch is None:
                 return
-            in_flight[opened.executor.submit(run_batch, batch)] = batch
+            batch = writer.claim(batch)
+            if batch:
+                in_flight[opened.executor.submit(run_batch, batch)] = batch
 
     try:
         top_up()
@@ -283,14 +308,35 @@ class _Writer:
     """Buffers arriving records and writes them in whole-run transactions."""
 
     def __init__(
-        self, store: ResultsStore, summary: SweepSummary, started: float, progress: ProgressCallback | None
+        self,
+        store: ResultsStore,
+        summary: SweepSummary,
+        started: float,
+        progress: ProgressCallback | None,
+        sweep_id: int | None = None,
     ) -> None:
+        self.sweep_id = sweep_id
         self.store = store
         self.summary = summary
         self.started = started
         self.progress = progress
         self.buffer: list[RunRecord] = []
         self.oldest: float | None = None
+
+    def claim(self, batch: list[RunTask]) -> list[RunTask]:
+        """The runs of ``batch`` this sweep may compute: leased to it, not held by another sweep,
+        not finished by one since the plan was read."""
+        if self.sweep_id is None:
+            return batch
+        mine = set(claim(self.store, self.sweep_id, [task.run_key for task in batch]))
+        if len(mine) < len(batch):
+            elsewhere = leased_elsewhere(
+                self.store, self.sweep_id, [t.run_key for t in batch if t.run_key not in mine]
+            )
+            self.summary.elsewhere += len(elsewhere)
+            self.summary.skipped += len(batch) - len(mine) - len(elsewhere)
+            self.report()
+        return [task for task in batch if task.run_key in mine]
 
     def add(self, records: list[RunRecord]) -> None:
         if records and self.oldest is None:
@@ -306,6 +352,8 @@ class _Writer:
         if not self.buffer:
             return
         written = self.store.write_records(self.buffer)
+        if self.sweep_id is not None:
+            release(self.store, self.sweep_id, [record.run_key for record in self.buffer])
         for record in self.buffer:
             if record.run_key not in written:
                 self.summary.skipped += 1  # another sweep stored it meanwhile
@@ -324,4 +372,4 @@ class _Writer:
         if self.progress is not None:
             s = self.summary
             elapsed = time.perf_counter() - self.started
-            self.progress(SweepProgress(s.planned, s.skipped, s.finished, s.failed, elapsed))
+            self.progress(SweepProgress(s.planned, s.skipped + s.elsewhere, s.finished, s.failed, elapsed))

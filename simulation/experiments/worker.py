@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from simulation.experiments.plan import RunTask
 from simulation.storage.codec import MetricTable, encode_snapshots
 from simulation.storage.records import RunRecord
+from simulation.storage.store import metrics_to_store
 
 
 def run_batch(tasks: Sequence[RunTask]) -> list[RunRecord]:
@@ -32,7 +33,7 @@ def run_task(task: RunTask) -> RunRecord:
     try:
         scenario = Scenario.model_validate(json.loads(task.config))
         result = run_scenario(scenario, seed=task.seed.seed, steps=task.steps)
-        record.metrics = MetricTable.from_frame(result.metrics)
+        record.metrics = MetricTable.from_frame(metrics_to_store(result))
         record.snapshots = encode_snapshots(result.snapshots)
         record.status = "finished"
     except Exception as exc:  # recorded; the sweep goes on

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from simulation.core.indicators import RECORDED_NAMES
+from simulation.scenario.section import Section as _Section
+from simulation.suggest import did_you_mean
 
 DERIVED_METRICS: tuple[str, ...] = ("displacement_ratio", "cross_border_share", "wdq")
 """Metrics computed from a strategy run and its counterfactual (docs/displacement.md)."""
 CLAIM_METRICS: tuple[str, ...] = RECORDED_NAMES + DERIVED_METRICS
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+def _paren(text: str) -> str:
+    return f" ({text})" if text else ""
 
 
 class RangeSpec(_Section):
@@ -104,7 +106,10 @@ class Claim(_Section):
     @model_validator(mode="after")
     def _consistent(self) -> Claim:
         if self.metric not in CLAIM_METRICS:
-            raise ValueError(f"metric: unknown metric {self.metric!r}; allowed: {', '.join(CLAIM_METRICS)}")
+            raise ValueError(
+                f"metric: unknown metric {self.metric!r}{_paren(did_you_mean(self.metric, CLAIM_METRICS))}; "
+                f"allowed: {', '.join(CLAIM_METRICS)}"
+            )
         first, last = self.window
         if first < 1 or last < first:
             raise ValueError(f"window: [{first}, {last}] is empty or starts before month 1")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, create_model, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, create_model, field_validator, model_validator
 
-from simulation.core.indicators import RECORDED_NAMES
+from simulation.core.indicators import RECORDED_NAMES, SNAPSHOT_LAYERS
 from simulation.core.levers.catalogue import PRINCIPLES, levers_of
-from simulation.core.parameters import BehaviourSpec, Section, WorldSpec
+from simulation.core.parameters import BehaviourSpec, WorldSpec
 from simulation.scenario.claims import Claim, RangeSpec
+from simulation.scenario.section import Section
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 Share = Probability
@@ -119,7 +120,31 @@ class HotspotZone(Section):
     hotspots: HotspotSpec
 
 
-Zone = RectZone | JurisdictionZone | HotspotZone
+def _zone_kind(value: object) -> str | None:
+    """Which kind of zone a mapping describes, by its key; None lets pydantic say what is allowed."""
+    if isinstance(value, dict):
+        for key, kind in (
+            ("rect", "RectZone"),
+            ("jurisdiction", "JurisdictionZone"),
+            ("hotspots", "HotspotZone"),
+        ):
+            if key in value:
+                return kind
+        return None
+    return type(value).__name__ if isinstance(value, RectZone | JurisdictionZone | HotspotZone) else None
+
+
+Zone = Annotated[
+    Annotated[RectZone, Tag("RectZone")]
+    | Annotated[JurisdictionZone, Tag("JurisdictionZone")]
+    | Annotated[HotspotZone, Tag("HotspotZone")],
+    Discriminator(
+        _zone_kind,
+        custom_error_type="zone",
+        custom_error_message="a zone is {rect: [x0, y0, x1, y1]}, {jurisdiction: NAME} or "
+        "{hotspots: {top: K, at_step: S}}",
+    ),
+]
 
 
 # -------------------------------------------------------------------------------------- output
@@ -133,6 +158,18 @@ class OutputSpec(Section):
         int, Field(ge=0, description="steps between spatial snapshots; 0 keeps none")
     ] = 12
     keep: Annotated[list[str] | None, Field(description="indicators stored (default: all recorded)")] = None
+    history: Annotated[
+        list[str],
+        Field(description="layers kept every month for event studies (RunResult.history); default none"),
+    ] = Field(default_factory=list)
+
+    @field_validator("history")
+    @classmethod
+    def _known_layers(cls, history: list[str]) -> list[str]:
+        unknown = [name for name in history if name not in SNAPSHOT_LAYERS]
+        if unknown:
+            raise ValueError(f"unknown layer(s) {unknown}; allowed: {', '.join(SNAPSHOT_LAYERS)}")
+        return list(dict.fromkeys(history))
 
     @field_validator("keep")
     @classmethod

@@ -14,8 +14,18 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from simulation.storage.schema import claim_verdicts, experiment_runs, experiments, findings, runs, sweeps
+from simulation.storage.leases import is_stale
+from simulation.storage.schema import (
+    claim_verdicts,
+    experiment_runs,
+    experiments,
+    findings,
+    runs,
+    sweep_heartbeats,
+    sweeps,
+)
 from simulation.storage.store import ResultsStore
 
 _CHUNK = 500
@@ -38,8 +48,24 @@ def register_experiment(
     """Create or update an experiment and its plan; returns (id, 'new' | 'unchanged' | 'changed').
 
     A changed specification replaces the plan; runs already stored stay and are reused wherever
-    the new plan needs the same configuration and seed.
+    the new plan needs the same configuration and seed. Two sweeps registering the same new
+    experiment at once do not fail: the one that loses the race finds the other's row.
     """
+    try:
+        return _register(store, name, spec, spec_hash, design, members, source)
+    except IntegrityError:
+        return _register(store, name, spec, spec_hash, design, members, source)
+
+
+def _register(
+    store: ResultsStore,
+    name: str,
+    spec: Mapping[str, Any],
+    spec_hash: str,
+    design: Mapping[str, Any],
+    members: Sequence[Mapping[str, Any]],
+    source: str | None,
+) -> tuple[int, str]:
     now = _now()
     values = {
         "source": source,
@@ -171,21 +197,60 @@ def experiment_status(store: ResultsStore) -> pd.DataFrame:
     )
     frame = store.query_frame(query)
     frame["pending"] = frame["planned"] - frame["finished"] - frame["failed"]
-    return frame[["experiment", "planned", "finished", "failed", "pending", "created_at", "updated_at"]]
+    latest = load_sweeps(store).drop_duplicates("experiment", keep="last").set_index("experiment")["status"]
+    frame["last_sweep"] = [latest.get(name, "") for name in frame["experiment"]]
+    columns = ["experiment", "planned", "finished", "failed", "pending", "created_at", "updated_at"]
+    return frame[[*columns, "last_sweep"]]
 
 
 def load_sweeps(store: ResultsStore, experiment: str | None = None) -> pd.DataFrame:
-    """Every invocation (newest last) with its provenance; ``package_versions`` parsed."""
+    """Every invocation (newest last) with its provenance; ``package_versions`` parsed.
+
+    A sweep still recorded as running whose heartbeat stopped (its process died) is shown as
+    'interrupted' (``simulation.storage.leases``).
+    """
     query = (
-        select(experiments.c.name.label("experiment"), sweeps)
+        select(
+            experiments.c.name.label("experiment"),
+            sweeps,
+            sweep_heartbeats.c.beat_at.label("heartbeat_at"),
+            sweep_heartbeats.c.pid.label("heartbeat_pid"),
+            sweep_heartbeats.c.host.label("heartbeat_host"),
+        )
         .join(experiments, experiments.c.id == sweeps.c.experiment_id)
+        .outerjoin(sweep_heartbeats, sweep_heartbeats.c.sweep_id == sweeps.c.id)
         .order_by(sweeps.c.id)
     )
     if experiment is not None:
         query = query.where(experiments.c.name == experiment)
     frame = store.query_frame(query).rename(columns={"id": "sweep_id"})
     frame["package_versions"] = [json.loads(v) if v else {} for v in frame["package_versions"]]
-    return frame
+    now = _now()
+    rows = zip(
+        frame["status"],
+        frame["heartbeat_at"],
+        frame["started_at"],
+        frame["heartbeat_host"],
+        frame["heartbeat_pid"],
+        strict=True,
+    )
+    frame["status"] = [
+        "interrupted"
+        if is_stale(status, _timestamp(beat), _timestamp(started), now, host, _pid(pid))
+        else status
+        for status, beat, started, host, pid in rows
+    ]
+    return frame.drop(columns=["heartbeat_host", "heartbeat_pid"])
+
+
+def _pid(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
 
 
 def load_experiment_record(store: ResultsStore, name: str) -> dict[str, Any] | None:

@@ -198,6 +198,28 @@ findings = Table(
     Index("ix_findings_experiment", "experiment"),
 )
 
+# Leases: a sweep claims the runs it is about to compute, and renews its claims with a heartbeat,
+# so a second sweep of the same runs leaves them alone, and a sweep whose process died is seen as
+# interrupted once its heartbeat is older than the lease time (``simulation.storage.leases``).
+# Tables added after format 2 was fixed: ``create_all`` adds them to older databases unchanged.
+run_leases = Table(
+    "run_leases",
+    metadata,
+    Column("run_key", String(64), primary_key=True, comment="runs.run_key being computed"),
+    Column("sweep_id", Integer, nullable=False, comment="sweeps.id holding the lease"),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Index("ix_run_leases_sweep", "sweep_id"),
+)
+
+sweep_heartbeats = Table(
+    "sweep_heartbeats",
+    metadata,
+    Column("sweep_id", Integer, primary_key=True, autoincrement=False, comment="sweeps.id"),
+    Column("beat_at", DateTime(timezone=True), nullable=False, comment="last sign of life"),
+    Column("host", String(200), nullable=True, comment="machine the sweep's process runs on"),
+    Column("pid", Integer, nullable=True, comment="the sweep's process id on that machine"),
+)
+
 # Posterior ensembles: the accepted particles of a calibration with their weights
 # (``simulation.storage.ensembles``). Tables added to format 2 without changing any existing
 # table: ``create_all`` adds them to older databases, and older ocsim versions ignore them.

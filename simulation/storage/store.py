@@ -60,6 +60,12 @@ class RunExistsError(RuntimeError):
         super().__init__(f"run {run_id} (key {run_key}) has already finished")
 
 
+def metrics_to_store(result: RunLike) -> pd.DataFrame:
+    """A run's metrics as stored: with step 0 (the initial state) when the result carries it."""
+    with_start = getattr(result, "metrics_from_start", None)
+    return with_start if isinstance(with_start, pd.DataFrame) else result.metrics
+
+
 def make_run_key(config_hash: str, seed: int, steps: int) -> str:
     """Identity of a run: same configuration, seed and steps give the same results."""
     text = f"{config_hash}|{int(seed)}|{int(steps)}"
@@ -272,7 +278,7 @@ class ResultsStore:
 
     def complete_run(self, run_id: int, result: RunLike) -> None:
         """Store metrics and snapshots and mark the run finished, all or nothing."""
-        table = MetricTable.from_frame(result.metrics)
+        table = MetricTable.from_frame(metrics_to_store(result))
         encoded = encode_snapshots(dict(getattr(result, "snapshots", None) or {}))
         with self.engine.begin() as conn:
             _require_running(conn, run_id)
@@ -379,8 +385,12 @@ class ResultsStore:
         scenario: str | Iterable[str] | None = None,
         wide: bool = True,
         experiment: str | None = None,
+        initial: bool = False,
     ) -> pd.DataFrame:
         """Metrics of finished runs as a tidy frame.
+
+        Months 1, 2, ...; with ``initial=True`` also step 0, the world as built (stored for runs
+        made since step 0 was recorded; ``ocsim export`` includes it).
 
         Wide: columns run_id, scenario, seed, replication, step, then one per indicator.
         Long (``wide=False``): run_id, scenario, seed, replication, step, indicator, value.
@@ -389,7 +399,7 @@ class ResultsStore:
         experiment's own labels.
         """
         if experiment is not None:
-            return self._experiment_metrics(experiment, run_ids, scenario, wide)
+            return self._experiment_metrics(experiment, run_ids, scenario, wide, initial)
         query = (
             select(
                 metrics.c.run_id,
@@ -404,6 +414,8 @@ class ResultsStore:
             .join(indicators, indicators.c.id == metrics.c.indicator_id)
             .order_by(metrics.c.run_id, metrics.c.step, metrics.c.indicator_id)
         )
+        if not initial:
+            query = query.where(metrics.c.step >= 1)
         if (ids := _one_or_many(run_ids)) is not None:
             query = query.where(metrics.c.run_id.in_([int(i) for i in ids]))
         if (names := _one_or_many(scenario)) is not None:
@@ -419,6 +431,7 @@ class ResultsStore:
         run_ids: int | Iterable[int] | None,
         scenario: str | Iterable[str] | None,
         wide: bool,
+        initial: bool = False,
     ) -> pd.DataFrame:
         plan = self.experiment_plan(experiment)
         if plan is None:
@@ -439,6 +452,8 @@ class ResultsStore:
             .join(indicators, indicators.c.id == metrics.c.indicator_id)
             .where(runs.c.run_key.in_(_member_keys(experiment)), runs.c.status == "finished")
         )
+        if not initial:
+            query = query.where(metrics.c.step >= 1)
         if (ids := _one_or_many(run_ids)) is not None:
             query = query.where(metrics.c.run_id.in_([int(i) for i in ids]))
         long = self.query_frame(query)
@@ -571,10 +586,13 @@ def load_metrics(
     scenario: str | Iterable[str] | None = None,
     wide: bool = True,
     experiment: str | None = None,
+    initial: bool = False,
 ) -> pd.DataFrame:
     """``ResultsStore(db_url).load_metrics(...)`` without keeping the connection open."""
     with ResultsStore(db_url) as store:
-        return store.load_metrics(run_ids=run_ids, scenario=scenario, wide=wide, experiment=experiment)
+        return store.load_metrics(
+            run_ids=run_ids, scenario=scenario, wide=wide, experiment=experiment, initial=initial
+        )
 
 
 def load_snapshots(db_url: str | None, run_id: int, **filters: Any) -> dict[int, dict[str, np.ndarray]]:

@@ -36,6 +36,10 @@ from simulation.theory.setup import ClaimSetup, claim_setup, safe_name
 Sensitivity = Literal["sobol", "morris"]
 COVERAGE_TARGET = 0.8
 """PRIM box chosen: the densest box on the peeling trajectory that still covers this share of failures."""
+MIN_POINTS_FOR_BOX = 10
+"""Fewer sampled points than this are too few to draw a PRIM box with any confidence (a warning)."""
+WEAK_BOX_FAILURES = 5
+"""A box holding fewer failing points than this is marked weak: one or two points can make it."""
 
 
 @dataclass
@@ -53,6 +57,13 @@ class ClaimChallenge:
     """Restricted assumptions of the PRIM box: path -> {low, high}."""
     box_coverage: float | None = None
     box_density: float | None = None
+    failures: int = 0
+    """Sampled points where the claim fails (its estimate misses the threshold, or is missing)."""
+    box_failures: int = 0
+    """Failing points inside the PRIM box."""
+    box_weak: bool = False
+    """The box rests on fewer than ``WEAK_BOX_FAILURES`` failing points."""
+    warnings: list[str] = field(default_factory=list)
     feature_scores: dict[str, float] = field(default_factory=dict)
     sensitivity: dict[str, dict[str, float]] = field(default_factory=dict)
     """Index name (S1, ST or mu_star, sigma) -> assumption -> value."""
@@ -80,6 +91,16 @@ def challenge_spec(
     assumptions = setup.scenario.assumptions
     if not assumptions:
         raise ScenarioError(setup.source, ["assumptions: the scenario lists no assumptions to challenge"])
+    both = [path for path in setup.overrides if path in assumptions]
+    if both:
+        raise ScenarioError(
+            setup.source,
+            [
+                f"--set {path}: {path} is an assumption the challenge samples; a setting is either "
+                "fixed (--set) or sampled (assumptions), not both"
+                for path in both
+            ],
+        )
     design: dict[str, Any] = {"type": sensitivity or "lhs", "samples": samples}
     return validate_experiment(
         {
@@ -163,6 +184,8 @@ def _feature_scores(x: pd.DataFrame, estimates: np.ndarray, seed: int) -> dict[s
             x[valid].astype(float).reset_index(drop=True),
             estimates[valid],
             mode=RuleInductionType.REGRESSION,
+            # EMA's default, a third of the assumptions rounded, is 0 for one or two of them
+            max_features=max(1, round(x.shape[1] / 3)),
             random_state=seed % 2**31,
         )
     column = scores.columns[0]
@@ -218,7 +241,9 @@ def analyse_claims(
         estimates = points[f"estimate_{i}"].to_numpy(dtype=float)
         holds = points[f"holds_{i}"].to_numpy(dtype=bool)
         share = float(holds.mean()) if len(holds) else math.nan
-        scores = _feature_scores(x, estimates, seed + i)
+        failures = int((~holds).sum())
+        # Feature scores explain what moves a claim towards failure: none for a claim that never fails.
+        scores = _feature_scores(x, estimates, seed + i) if failures else {}
         prim_box = _prim_box(x, ~holds)
         finding = ClaimChallenge(
             claim=claim.claim,
@@ -230,16 +255,32 @@ def analyse_claims(
             statement="",
             feature_scores=scores,
             sensitivity=_sensitivity(sensitivity, spec, x, estimates),
+            failures=failures,
         )
         if prim_box is not None:
             finding.box, finding.box_coverage, finding.box_density = prim_box
+            finding.box_failures = round(finding.box_coverage * failures)
+            finding.box_weak = finding.box_failures < WEAK_BOX_FAILURES
+        if 0 < failures < len(points) and len(points) < MIN_POINTS_FOR_BOX:
+            finding.warnings.append(
+                f"only {len(points)} assumption points: too few to draw a PRIM box with confidence "
+                f"(use --samples {MIN_POINTS_FOR_BOX} or more)"
+            )
+        if finding.box_weak:
+            finding.warnings.append(
+                f"weak box: it rests on {finding.box_failures} failing point(s) (fewer than "
+                f"{WEAK_BOX_FAILURES}); sample more points before trusting it"
+            )
         finding.statement = _statement(finding)
         found.append(finding)
     return found
 
 
 def _statement(finding: ClaimChallenge) -> str:
-    share = f"holds at {finding.share_holding:.0%} of {finding.points} sampled assumption points"
+    share = (
+        f"holds at {finding.share_holding:.0%} of {finding.points} sampled assumption points "
+        f"(fails at {finding.failures})"
+    )
     if finding.share_holding == 1.0:
         return f"{share}: no sampled assumptions break it"
     if finding.share_holding == 0.0:
@@ -247,9 +288,10 @@ def _statement(finding: ClaimChallenge) -> str:
     if not finding.box:
         return f"{share}; no compact region of failure was found"
     where = describe_box(finding.box, finding.deciding_assumptions)
+    weak = f"; weak: only {finding.box_failures} failing point(s) in the box" if finding.box_weak else ""
     return (
         f"{share}; fails when {where} ({finding.box_coverage:.0%} of failures lie there, "
-        f"{finding.box_density:.0%} of points there fail)"
+        f"{finding.box_density:.0%} of points there fail{weak})"
     )
 
 
@@ -264,9 +306,14 @@ def run_challenge(
     sensitivity: Sensitivity | None = None,
     progress: ProgressCallback | None = None,
     setup: ClaimSetup | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> ChallengeResult:
-    """Sample the assumptions, run paired strategy and comparisons at each point, analyse each claim."""
-    setup = setup or claim_setup(path)
+    """Sample the assumptions, run paired strategy and comparisons at each point, analyse each claim.
+
+    ``overrides`` (dotted paths -> values, ``steps`` too) are fixed for every run; they may not
+    name a sampled assumption.
+    """
+    setup = setup or claim_setup(path, overrides=overrides)
     spec = challenge_spec(setup, samples, replications, seed, sensitivity)
     sweep = run_experiment(
         spec, executor=executor, db=db, workers=workers, progress=progress, scenarios=setup.inputs

@@ -6,8 +6,10 @@ test`` with more replications only runs the new ones). Verdicts are stored in th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -66,9 +68,13 @@ def run_claim_test(
     workers: int | None = None,
     progress: ProgressCallback | None = None,
     setup: ClaimSetup | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> ClaimTest:
-    """Run (what is not stored yet), judge every claim, store the verdicts."""
-    setup = setup or claim_setup(path)
+    """Run (what is not stored yet), judge every claim, store the verdicts.
+
+    ``overrides`` (dotted paths -> values, ``steps`` too) apply to the strategy and its comparisons.
+    """
+    setup = setup or claim_setup(path, overrides=overrides)
     spec = claim_test_spec(setup, replications, seed)
     sweep = run_experiment(
         spec, executor=executor, db=db, workers=workers, progress=progress, scenarios=setup.inputs

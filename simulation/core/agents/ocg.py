@@ -25,6 +25,7 @@ from mesa import Agent
 from simulation.core.agents.member import Member, Role, recruitment_pool
 from simulation.core.agents.official import bribe_targets
 from simulation.core.choice import choose_with_outside_option
+from simulation.core.events import record_event
 from simulation.core.routing import RouteGraph, RouteOptions, route_options
 from simulation.core.submodels import conflict, policing, victimisation
 from simulation.core.world import dilate
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from simulation.core.agents.enabler import Enabler
     from simulation.core.agents.official import PublicOfficial
     from simulation.core.model import CriminalMarketModel
+    from simulation.core.parameters import MarketBehaviour
 
 
 class OCG(Agent):
@@ -145,8 +147,7 @@ class OCG(Agent):
         self.price += market.price_adjustment * (target - self.price)
 
     def demand_at(self, price: float, base: np.ndarray) -> np.ndarray:
-        market = self.model.spec.behaviour.market
-        return base * (price / market.reference_price) ** market.demand_elasticity
+        return demand_at(self.model.spec.behaviour.market, price, base)
 
     # ------------------------------------------------------------------------ smuggling
     def smuggle(self, routes: RouteOptions) -> None:
@@ -419,22 +420,11 @@ class OCG(Agent):
 
     def enforcement_loss(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Expected value of the members a cell's policing would take over the planning horizon."""
-        model, world, b = self.model, self.model.world, self.model.spec.behaviour.ocg
-        detection = policing.detection_hazard(
-            model, world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
-        )
-        member_value = b.member_value_months * b.wage
-        return b.expansion_horizon * b.members_per_cell * detection * member_value
+        return enforcement_loss(self.model, xs, ys, self.model.spec.behaviour.ocg.members_per_cell)
 
     def cell_values(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        """Monthly net value of holding cells: retail margin plus extortion less the staff cost."""
-        world, b = self.model.world, self.model.spec.behaviour
-        base = world.population[xs, ys] * b.market.demand_per_capita
-        margin = max(0.0, self.price - self.unit_cost)
-        shield = self.model.modifiers.extortion[xs, ys]
-        extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * b.ocg.new_cell_hold * shield
-        holding = b.ocg.members_per_cell * b.ocg.wage * self.model.wage_factor[xs, ys]
-        return margin * self.demand_at(self.price, base) + extortion - holding
+        """Monthly net value of holding cells at the group's price and cost."""
+        return cell_values(self.model, xs, ys, self.price, self.unit_cost)
 
     def retreat(self, territory: np.ndarray) -> None:
         """Give up cells that do not pay their risk, and those the group cannot staff any more.
@@ -506,6 +496,7 @@ class OCG(Agent):
                 m.group = new
                 new.members.append(m)
         model.counters["splits"] += 1
+        record_event(model, "split", new.gid, cx, cy, new_territory, parent=self.gid)
         return new
 
     def dissolve(self) -> None:
@@ -522,6 +513,37 @@ class OCG(Agent):
             member.die_or_exit()
         del model.group_by_gid[self.gid]
         self.remove()
+
+
+# ---------------------------------------------------------------- what a market is worth
+def demand_at(market: MarketBehaviour, price: float, base: np.ndarray) -> np.ndarray:
+    """Constant-elasticity demand: ``base`` at the reference price."""
+    return base * (price / market.reference_price) ** market.demand_elasticity
+
+
+def cell_values(
+    model: CriminalMarketModel, xs: np.ndarray, ys: np.ndarray, price: float, unit_cost: float
+) -> np.ndarray:
+    """Monthly net value of holding cells: retail margin plus extortion less the staff cost."""
+    world, b = model.world, model.spec.behaviour
+    base = world.population[xs, ys] * b.market.demand_per_capita
+    margin = max(0.0, price - unit_cost)
+    shield = model.modifiers.extortion[xs, ys]
+    extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * b.ocg.new_cell_hold * shield
+    holding = b.ocg.members_per_cell * b.ocg.wage * model.wage_factor[xs, ys]
+    return margin * demand_at(b.market, price, base) + extortion - holding
+
+
+def enforcement_loss(
+    model: CriminalMarketModel, xs: np.ndarray, ys: np.ndarray, members: float
+) -> np.ndarray:
+    """Expected value of ``members`` people a cell's policing would take over the planning horizon."""
+    world, b = model.world, model.spec.behaviour.ocg
+    detection = policing.detection_hazard(
+        model, world.enforcement[xs, ys], world.reporting[xs, ys], model.modifiers.detection[xs, ys]
+    )
+    member_value = b.member_value_months * b.wage
+    return b.expansion_horizon * members * detection * member_value
 
 
 # ------------------------------------------------------------------------------- the groups

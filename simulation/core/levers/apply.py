@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from simulation.core.events import record_event
 from simulation.core.levers.catalogue import LEVERS_BY_NAME, PRINCIPLES, Lever
 from simulation.core.modifiers import MODIFIERS, DecisionModifiers
 from simulation.core.world import World
@@ -87,6 +88,15 @@ def apply(levers: list[ActiveLever], modifiers: DecisionModifiers) -> dict[str, 
 
 
 def put_to_work(model: CriminalMarketModel) -> None:
-    """Phase P2: the levers acting this month set the decision modifiers; their cost is spent."""
+    """Phase P2: the levers acting this month set the decision modifiers; their cost is spent.
+
+    A lever acting after a month without it is noted as a ``lever_start`` event on its target.
+    """
+    before = {active.lever.name for active in model.active_levers}
     model.active_levers = plan(model.spec.strategy, model.steps, model.world, model.zones)
     model.spend = apply(model.active_levers, model.modifiers)
+    for active in model.active_levers:
+        if active.lever.name not in before:
+            xs, ys = np.nonzero(active.mask)
+            x, y = int(np.rint(xs.mean())), int(np.rint(ys.mean()))
+            record_event(model, "lever_start", -1, x, y, active.mask, lever=active.lever.name)

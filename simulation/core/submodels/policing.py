@@ -8,6 +8,7 @@ import numpy as np
 
 from simulation.core.agents.member import Role
 from simulation.core.agents.official import PoliceUnit, protection_of
+from simulation.core.events import record_event
 from simulation.core.submodels.victimisation import witnesses_against
 
 if TYPE_CHECKING:
@@ -119,10 +120,12 @@ def arrest_members(model: CriminalMarketModel) -> None:
 def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     """An arrest goes to court; conviction sends the member to prison and triggers confiscation."""
     model.counters["arrests"] += 1
+    x, y = member.cell.coordinate
+    arrest = None
     if member.role is Role.LEADER:
         model.counters["leaders_arrested"] += 1
+        arrest = record_event(model, "leader_arrest", group.gid, x, y, group.territory(), convicted=False)
     b = model.spec.behaviour
-    x, y = member.cell.coordinate
     evidence = b.policing.evidence_base + b.policing.evidence_reporting_weight * float(
         model.world.reporting[x, y]
     )
@@ -132,6 +135,8 @@ def prosecute(model: CriminalMarketModel, member: Member, group: OCG) -> None:
     if model.rng.random() >= conviction_probability(model, group, x, y):
         return
     model.counters["convictions"] += 1
+    if arrest is not None:
+        arrest.detail["convicted"] = True
     factor = {
         Role.LEADER: b.member.leader_sentence_factor,
         Role.LIEUTENANT: b.member.lieutenant_sentence_factor,

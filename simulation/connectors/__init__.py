@@ -1,0 +1,1 @@
+"""Connectors: ocsim driven from other tools (the EMA Workbench: ``simulation.connectors.ema``)."""

@@ -1,0 +1,77 @@
+"""Events with time and place, and the event study around them (simulation.analysis.event_study)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import load_scenario, run_scenario
+from simulation.analysis import event_study, window_change, window_effect
+from simulation.runner import events_frame
+from tests.conftest import SMALL_WORLD
+
+
+def synthetic_run(event_step: int, jump: float, months: int = 40, seed: int = 0):
+    """A 10x10 world, quiet noise everywhere; from the event on, the territory's level x (1 + jump)."""
+    rng = np.random.default_rng(seed)
+    history = rng.uniform(0.5, 1.5, (months + 1, 10, 10))
+    territory = np.zeros((10, 10), dtype=bool)
+    territory[2:4, 2:4] = True
+    history[event_step:, territory] *= 1.0 + jump
+    events = pd.DataFrame(
+        [{"step": event_step, "kind": "leader_arrest", "group": 0, "x": 2, "y": 2,
+          "cells": tuple(np.flatnonzero(territory)), "convicted": True}]
+    )  # fmt: skip
+    return SimpleNamespace(history={"violence": history}, events=events)
+
+
+def test_a_doubling_in_the_territory_reads_as_plus_100_percent_there_and_nothing_elsewhere():
+    runs = [synthetic_run(20, 1.0, seed=s) for s in range(6)]
+    study = event_study(runs, window=(-12, 12), resamples=500)
+    after = window_change(study, (0, 12))
+    assert after.loc["territory", "percent"] == pytest.approx(100.0, abs=10.0)
+    for area in ("ring 1", "ring 2", "rest"):
+        assert abs(after.loc[area, "percent"]) < 10.0
+    assert (study["low"] <= study["percent"]).all() and (study["percent"] <= study["high"]).all()
+    assert set(study["events"]) == {6}
+    pooled = window_effect(runs, (0, 12), resamples=500)
+    assert pooled.loc["territory", "percent"] == pytest.approx(100.0, abs=10.0)
+    assert pooled.loc["territory", "low"] < 100.0 < pooled.loc["territory", "high"]
+    assert pooled.loc["rest", "low"] < 0.0 < pooled.loc["rest", "high"]
+
+
+def test_months_outside_the_run_are_left_out_not_counted_as_zero():
+    study = event_study([synthetic_run(35, 0.0, months=40)], window=(-3, 10), resamples=200)
+    late = study[(study["relative_month"] == 8) & (study["area"] == "territory")].iloc[0]
+    assert late["events"] == 0 and np.isnan(late["percent"])
+
+
+def test_filters_and_clear_errors():
+    run = synthetic_run(20, 1.0)
+    with pytest.raises(ValueError, match="no 'leader_arrest' events matching"):
+        event_study([run], where={"convicted": False})
+    with pytest.raises(ValueError, match=r"output\.history"):
+        event_study([SimpleNamespace(history={}, events=run.events)])
+    with pytest.raises(ValueError, match="window"):
+        event_study([run], window=(0, 12))
+
+
+def test_runs_record_their_events_and_keeping_history_changes_nothing():
+    settings = {**SMALL_WORLD, "strategy.pursue.leadership_targeting": {"start": 3}}
+    plain = run_scenario(load_scenario(None, settings), seed=2, steps=24)
+    watched = run_scenario(
+        load_scenario(None, {**settings, "output.history": ["violence"]}), seed=2, steps=24
+    )
+    pd.testing.assert_frame_equal(plain.metrics, watched.metrics, check_exact=True)
+    assert watched.history["violence"].shape == (25, 24, 24)
+    events = watched.events
+    assert set(events["kind"]) <= {"leader_arrest", "split", "lever_start"}
+    start = events[events["kind"] == "lever_start"].iloc[0]
+    assert start["step"] == 3 and start["lever"] == "leadership_targeting"
+    arrests = events[events["kind"] == "leader_arrest"]
+    assert len(arrests) == plain.metrics["leaders_arrested"].sum() > 0
+    assert all(len(cells) > 0 for cells in arrests["cells"]), "an arrest names the group's territory"
+    assert list(events_frame([]).columns) == ["step", "kind", "group", "x", "y", "cells"]

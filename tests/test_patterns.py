@@ -1,0 +1,29 @@
+"""The patterns the model reproduces, judged by the same code that writes docs/patterns.md."""
+
+from __future__ import annotations
+
+import pytest
+
+from validation.patterns import PATTERNS_BY_NAME, TABLE_PATH
+
+pytestmark = pytest.mark.slow
+
+REPRODUCED = ("kingpin_local_surge", "realised_demand_elasticity", "prevention_lowers_membership")
+"""Patterns whose verdict in docs/patterns.md is 'inside'; the others are reported as they are."""
+
+
+@pytest.mark.parametrize("name", REPRODUCED)
+def test_the_model_reproduces_the_pattern_inside_its_published_range(name):
+    pattern = PATTERNS_BY_NAME[name]
+    value, verdict = pattern.judge()
+    assert verdict == "inside", (name, value, pattern.accepted)
+
+
+def test_the_pattern_table_lists_every_pattern_with_its_verdict():
+    text = TABLE_PATH.read_text(encoding="utf-8")
+    for name, pattern in PATTERNS_BY_NAME.items():
+        row = next(line for line in text.splitlines() if line.startswith(f"| `{name}` |"))
+        assert pattern.source in row
+        verdict = row.rsplit("**", 2)[1]
+        assert verdict in ("inside", "outside", "overlaps")
+        assert (verdict == "inside") == (name in REPRODUCED), f"{name}: update REPRODUCED or re-measure"

@@ -1,0 +1,1 @@
+"""Checks of the model against observed patterns (docs/patterns.md)."""
