@@ -687,6 +687,16 @@ def test_report_shows_a_posterior_against_its_priors(tmp_path):
     assert sorted(p.name for p in (tmp_path / "cal_figures").iterdir()) == ["marginals.png", "pairs.png"]
     missing = _ocsim("report", "--ensemble", "nope", "--out", str(out), "--db", url, cwd=tmp_path)
     assert missing.returncode == 2 and "no ensemble named 'nope'" in missing.stderr
+    listed = json.loads(_ocsim("ensembles", "--db", url, "--json", cwd=tmp_path).stdout)
+    assert [e["name"] for e in listed["ensembles"]] == ["post"]
+    assert listed["ensembles"][0]["parameters"] == ["behaviour.market.markup", "world.ocgs.count"]
+    assert listed["ensembles"][0]["final_epsilon"] == 1.5
+    particles = json.loads(_ocsim("ensembles", "--db", url, "--name", "post", "--json", cwd=tmp_path).stdout)
+    assert particles["particles"][2] == {
+        "behaviour.market.markup": 2.2,
+        "world.ocgs.count": 4,
+        "weight": 0.25,
+    }
 
 
 def test_set_and_steps_apply_on_top_of_the_file_and_change_its_identity(world, tmp_path):

@@ -175,6 +175,9 @@ def ensembles(
     name: Annotated[
         str | None, typer.Option(help="Show one ensemble's posterior summary.", show_default=False)
     ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the listing (or the posterior's particles) as JSON.")
+    ] = False,
 ) -> None:
     """List posterior ensembles (calibrations) and their parameters."""
     from simulation.storage.ensembles import list_ensembles, posterior_frame
@@ -188,25 +191,57 @@ def ensembles(
             if posterior is None:
                 known = ", ".join(listing["name"]) or "none"
                 raise bad_input(f"no ensemble named {name!r} in {store.display_url}; ensembles: {known}")
-            out.print(_posterior_table(name, posterior))
+            if as_json:
+                fmt.print_json(
+                    {
+                        "database": store.display_url,
+                        "ensemble": name,
+                        "particles": posterior.to_dict("records"),
+                    }
+                )
+            else:
+                out.print(_posterior_table(name, posterior))
             return
+    if as_json:
+        fmt.print_json(
+            {
+                "database": store.display_url,
+                "ensembles": [
+                    {
+                        "name": row.name,
+                        "status": row.status,
+                        "scenario": row.scenario,
+                        "parameters": list(row.parameters),
+                        "particles": int(row.particles),
+                        "generations": int(row.generations),
+                        "final_epsilon": fmt.json_number(row.final_epsilon),
+                        "simulations": int(row.simulations),
+                        "created_at": row.created_at,
+                        "updated_at": row.updated_at,
+                        "history_url": row.history_url,
+                    }
+                    for row in listing.itertuples()
+                ],
+            }
+        )
+        return
     if listing.empty:
         out.print(f"no ensembles in {store.display_url}", markup=False, soft_wrap=True)
         return
-    table = Table(title=f"posterior ensembles in {store.display_url}")
-    for column in (
-        "name",
-        "status",
-        "parameters",
-        "particles",
-        "generations",
-        "final epsilon",
-        "simulations",
-    ):
-        table.add_column(
-            column, justify="right" if column in ("particles", "generations", "simulations") else "left"
-        )
-    table.add_column("date")
+    right = {"justify": "right"}
+    table = fmt.table(
+        f"posterior ensembles in {store.display_url}",
+        [
+            ("name", {"no_wrap": True}),
+            "status",
+            "parameters",
+            ("particles", right),
+            ("generations", right),
+            ("final epsilon", right),
+            ("simulations", right),
+            "date",
+        ],
+    )
     for row in listing.itertuples():
         epsilon = (
             "—" if row.final_epsilon is None or math.isnan(row.final_epsilon) else f"{row.final_epsilon:.4g}"
@@ -230,9 +265,11 @@ def _posterior_table(name: str, posterior) -> Table:
     from simulation.calibration.posterior import weighted_quantiles
 
     weights = posterior["weight"].to_numpy()
-    table = Table(title=f"{name}: posterior ({len(posterior)} particles, weighted)")
-    for column in ("parameter", "mean", "5%", "median", "95%"):
-        table.add_column(column, justify="left" if column == "parameter" else "right")
+    right = {"justify": "right"}
+    table = fmt.table(
+        f"{name}: posterior ({len(posterior)} particles, weighted)",
+        ["parameter", ("mean", right), ("5%", right), ("median", right), ("95%", right)],
+    )
     for path in [c for c in posterior.columns if c != "weight"]:
         values = posterior[path].to_numpy(dtype=float)
         low, mid, high = weighted_quantiles(values, weights, (0.05, 0.5, 0.95))
