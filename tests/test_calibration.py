@@ -724,3 +724,9 @@ def test_cli_refuses_scheduler_without_dask(tmp_path, world):
     path = _write(tmp_path, spec(world))
     done = _ocsim("calibrate", str(path), "--scheduler", "tcp://127.0.0.1:1", cwd=tmp_path)
     assert done.returncode == 2 and "--scheduler joins a Dask cluster; add --executor dask" in done.stderr
+
+
+def test_a_free_parameter_given_with_set_is_named_as_the_flag(world, tmp_path):
+    path = _write(tmp_path, spec(world))
+    with pytest.raises(CalibrationError, match="--set behaviour.market.markup: also a free parameter"):
+        load_calibration(path, {"behaviour.market.markup": 2.0})

@@ -269,7 +269,11 @@ def validate_calibration(
         parameters.append(Parameter(path, prior, bounds))
     fixed = {**spec.set, **(overrides or {})}
     clash = sorted(set(fixed) & set(spec.parameters))
-    problems += [f"set.{path}: also a free parameter; keep it in one of set and parameters" for path in clash]
+    problems += [
+        f"{'--set ' if path in (overrides or {}) else 'set.'}{path}: also a free parameter; "
+        "keep it in one of set and parameters"
+        for path in clash
+    ]
     scenario_path = _resolve(spec.scenario, source)
     scenario = None
     try:
