@@ -728,5 +728,5 @@ def test_cli_refuses_scheduler_without_dask(tmp_path, world):
 
 def test_a_free_parameter_given_with_set_is_named_as_the_flag(world, tmp_path):
     path = _write(tmp_path, spec(world))
-    with pytest.raises(CalibrationError, match="--set behaviour.market.markup: also a free parameter"):
+    with pytest.raises(CalibrationError, match=r"--set behaviour\.market\.markup: also a free parameter"):
         load_calibration(path, {"behaviour.market.markup": 2.0})
