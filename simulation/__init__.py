@@ -11,6 +11,9 @@ Public API::
     run_experiment("experiments/kingpin_intensity.yaml", executor="local")   # a sweep
     load_metrics("sqlite:///results/ocsim.sqlite", experiment="kingpin_intensity")
 
+    run_calibration("experiments/calibrate_baseline.yaml", workers=2)   # ABC-SMC (pyabc)
+    load_posterior("sqlite:///results/ocsim.sqlite", "calibrate_baseline")   # parameters + weight
+
 Names are imported on first use, so ``import simulation.storage`` does not load the model.
 """
 
@@ -20,6 +23,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
+    "CalibrationError": "simulation.calibration",
     "ExperimentError": "simulation.experiments",
     "ExperimentSpec": "simulation.experiments",
     "load_experiment": "simulation.experiments",
@@ -29,6 +33,9 @@ _EXPORTS = {
     "Scenario": "simulation.scenario",
     "ScenarioError": "simulation.scenario",
     "load_scenario": "simulation.scenario",
+    "load_calibration": "simulation.calibration",
+    "load_posterior": "simulation.calibration",
+    "run_calibration": "simulation.calibration",
     "load_metrics": "simulation.storage",
     "load_runs": "simulation.storage",
     "load_snapshots": "simulation.storage",

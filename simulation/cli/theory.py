@@ -89,8 +89,11 @@ def test_command(
         ),
     ],
     replications: Annotated[
-        int, typer.Option("--replications", "-r", min=2, help="Paired replications per scenario.")
-    ] = 20,
+        int | None,
+        typer.Option(
+            "--replications", "-r", min=2, help="Paired replications per scenario [default: 20; 2 per draw]."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(min=0, help="Root seed of the replications.")] = 1,
     overrides: SetOption = None,
     steps: StepsOption = None,
@@ -102,6 +105,11 @@ def test_command(
     force: Annotated[
         bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
     ] = False,
+    ensemble: Annotated[
+        str | None,
+        typer.Option(help="Judge across a posterior ensemble (ocsim ensembles).", show_default=False),
+    ] = None,
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="Posterior draws with --ensemble.")] = 20,
 ) -> None:
     """Run strategy and comparisons with paired seeds; HOLDS / FAILS / INCONCLUSIVE per claim.
 
@@ -111,6 +119,14 @@ def test_command(
     from simulation.theory import claim_setup, run_claim_test
 
     settings = _settings(overrides, steps)
+    if ensemble is not None:
+        from simulation.cli.calibration import test_across_posterior
+
+        test_across_posterior(
+            scenario, ensemble, draws, replications or 2, seed, db, executor, workers, quiet, settings
+        )
+        return
+    replications = replications or 20
     try:
         require_file(scenario)
         setup = claim_setup(scenario, overrides=settings)
@@ -334,9 +350,18 @@ def report_command(
     experiment: Annotated[
         str | None, typer.Option(help="One experiment (default: every experiment).", show_default=False)
     ] = None,
+    ensemble: Annotated[
+        str | None, typer.Option(help="Report a posterior ensemble against its priors.", show_default=False)
+    ] = None,
 ) -> None:
     """Write an HTML report: time series, results framework, displacement, claims, challenges, sweeps."""
     from simulation.report import build_report
+
+    if ensemble is not None:
+        from simulation.cli.calibration import report_ensemble
+
+        report_ensemble(out, db, ensemble)
+        return
 
     with open_store(db) as store:
         known = list(experiment_status(store)["experiment"])

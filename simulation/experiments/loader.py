@@ -38,6 +38,10 @@ def validate_experiment(raw: Any, source: str) -> ExperimentSpec:
     """Validate a parsed mapping into an ExperimentSpec, parameter paths included."""
     if not isinstance(raw, dict):
         raise ExperimentError(source, ["the file must hold a mapping (name, scenarios, parameters, ...)"])
+    if raw.get("kind") == "calibration":
+        raise ExperimentError(
+            source, ["kind: calibration: a calibration file; run it with `ocsim calibrate FILE`"]
+        )
     if not looks_like(raw, ExperimentSpec):
         raise ExperimentError(
             source,

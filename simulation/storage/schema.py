@@ -219,3 +219,45 @@ sweep_heartbeats = Table(
     Column("host", String(200), nullable=True, comment="machine the sweep's process runs on"),
     Column("pid", Integer, nullable=True, comment="the sweep's process id on that machine"),
 )
+
+# Posterior ensembles: the accepted particles of a calibration with their weights
+# (``simulation.storage.ensembles``). Tables added to format 2 without changing any existing
+# table: ``create_all`` adds them to older databases, and older ocsim versions ignore them.
+ENSEMBLE_STATUSES = ("running", "finished", "interrupted")
+
+ensembles = Table(
+    "ensembles",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("method", String(40), nullable=False, comment="e.g. abc-smc (pyabc)"),
+    Column("source", Text, nullable=True, comment="calibration file it was read from"),
+    Column("scenario", String(200), nullable=True),
+    Column("spec", Text, nullable=False, comment="the validated calibration, with --set and --steps, JSON"),
+    Column("spec_hash", String(64), nullable=False),
+    Column("parameters", Text, nullable=False, comment="JSON list of {path, prior, integer}"),
+    Column("status", String(16), nullable=False),
+    Column("generations", Integer, nullable=False, comment="generations finished"),
+    Column("particles", Integer, nullable=False),
+    Column("final_epsilon", Float, nullable=True),
+    Column("simulations", BigInteger, nullable=False, comment="simulations run over all generations"),
+    Column("seed", BigInteger, nullable=False, comment="root seed of the calibration"),
+    Column("history_url", Text, nullable=True, comment="pyabc History database of the calibration"),
+    Column("history_id", Integer, nullable=True, comment="pyabc run id (abc_id) in that database"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in ENSEMBLE_STATUSES) + ")", name="ck_ensembles_status"
+    ),
+)
+
+ensemble_particles = Table(
+    "ensemble_particles",
+    metadata,
+    Column("ensemble_id", Integer, ForeignKey("ensembles.id", ondelete="CASCADE"), nullable=False),
+    Column("particle", Integer, nullable=False),
+    Column("weight", Float, nullable=False, comment="normalised importance weight"),
+    Column("distance", Float, nullable=True),
+    Column("parameters", Text, nullable=False, comment="JSON: dotted path -> value"),
+    PrimaryKeyConstraint("ensemble_id", "particle", name="pk_ensemble_particles"),
+)
