@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Create or refresh .venv at the repository root with ocsim and its test tools installed.
+# Create or refresh .venv at the repository root with ocsim and its test tools installed, at the
+# versions pinned in requirements.lock (so a fresh machine runs what CI ran).
 # Finds a Python >= 3.12: pyenv's (via .python-version), python3.13, python3.12 or python3.
 # Also caches the dashboard's front-end files (npm packages Solara would fetch from a CDN) inside
 # .venv, so that `ocsim dashboard` works offline; without npm or the npm registry this is skipped
@@ -31,7 +32,7 @@ cache_assets() {
 }
 
 stamp=.venv/.ocsim-installed
-want=$(cat pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements.lock | sha256sum | cut -d' ' -f1)
 if [ -x .venv/bin/python ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   cache_assets
   exit 0
@@ -40,6 +41,8 @@ python=$(pick_python)
 echo "setting up .venv with $($python --version)" >&2
 "$python" -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e ".[dev]"
+# exactly the versions CI ran (requirements.lock, refreshed by `make upgrade`), then ocsim itself
+.venv/bin/python -m pip install --quiet -r requirements.lock
+.venv/bin/python -m pip install --quiet --no-deps -e .
 cache_assets
 echo "$want" > "$stamp"
