@@ -465,9 +465,39 @@ def test_a_parameter_the_targets_ignore_keeps_its_prior_width(recovered):
     )
 
 
+HOLD_AFTER_FIRST_GENERATION = """
+import os, sqlite3, time
+import simulation.runner
+
+_real_run_scenario = simulation.runner.run_scenario
+
+
+def _finished_generations():
+    try:
+        with sqlite3.connect("file:" + os.environ["OCSIM_TEST_HISTORY"] + "?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT max(t) FROM populations").fetchone()[0] or 0
+    except sqlite3.Error:
+        return 0
+
+
+def _held(*args, **kwargs):
+    if _finished_generations() >= 1:
+        open(os.path.join(os.environ["OCSIM_TEST_GATE"], "blocked"), "w").close()
+        while True:  # held here until the test kills the calibration
+            time.sleep(3600)
+    return _real_run_scenario(*args, **kwargs)
+
+
+simulation.runner.run_scenario = _held
+"""
+"""A ``sitecustomize`` for the calibration's process: once a generation after the first is stored,
+its next simulation waits to be killed, so ``kill -9`` lands mid-calibration on any machine."""
+
+
 @pytest.mark.slow
 def test_kill_9_then_the_same_command_resumes_and_matches_an_uninterrupted_run(tmp_path, world):
-    """With one worker a calibration is reproducible, also across a crash."""
+    """With one worker a calibration is reproducible, also across a crash (killed while held in
+    the third generation's first simulation)."""
     raw = spec(
         world,
         population=6,
@@ -484,7 +514,15 @@ def test_kill_9_then_the_same_command_resumes_and_matches_an_uninterrupted_run(t
     assert whole.returncode == 0, whole.stderr
     assert "calibration fit: 3 generation(s), 6 particles" in whole.stdout
     history = tmp_path / "b.calibration-fit.db"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "sitecustomize.py").write_text(HOLD_AFTER_FIRST_GENERATION)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(gate), str(ROOT)]),
+        "OCSIM_TEST_HISTORY": str(history),
+        "OCSIM_TEST_GATE": str(gate),
+    }
     args = [
         sys.executable,
         "-c",
@@ -500,14 +538,15 @@ def test_kill_9_then_the_same_command_resumes_and_matches_an_uninterrupted_run(t
     process = subprocess.Popen(
         args, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if _finished_generations(history) >= 1:
-            break
-        time.sleep(0.05)
-    assert process.poll() is None, "finished before it could be killed"
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    deadline = time.monotonic() + 300  # only a guard against a hang; the outcome does not depend on it
+    try:
+        while not (gate / "blocked").exists():
+            assert process.poll() is None, "the calibration ended before its held simulation"
+            assert time.monotonic() < deadline, "the first generation never finished"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait()
     assert 1 <= _finished_generations(history) < 3
     again = _ocsim(
         "calibrate", str(path), "--workers", "1", "--db", f"sqlite:///{tmp_path / 'b.sqlite'}", cwd=tmp_path
