@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from simulation.calibration.schema import CalibrationSpec, PriorSpec, TargetSpec
 from simulation.core.indicators import RECORDED_NAMES
@@ -23,11 +23,14 @@ from simulation.scenario.loader import (
     ScenarioError,
     apply_overrides,
     describe_error,
+    field_at,
+    field_bounds,
     read_scenario_file,
     read_yaml_file,
     validate_scenario,
 )
 from simulation.scenario.schema import Scenario
+from simulation.scenario.section import number_kind
 
 MAX_DISCRETE_VALUES = 100_000
 """Largest integer domain a discrete prior may span."""
@@ -104,40 +107,22 @@ class Calibration:
 
 
 # ------------------------------------------------------------------------------ schema lookups
-def _unwrap(annotation: Any) -> Any:
-    args = getattr(annotation, "__args__", None)
-    if args and type(None) in args:
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) == 1:
-            return rest[0]
-    return annotation
-
-
 def setting_bounds(path: str) -> Bounds | None:
     """The bounds of a numeric scenario setting, or None when the path is not one."""
-    current: Any = Scenario
-    field = None
-    for part in [p for p in path.split(".") if p]:
-        if not (isinstance(current, type) and issubclass(current, BaseModel)):
-            return None
-        field = current.model_fields.get(part)
-        if field is None:
-            return None
-        current = _unwrap(field.annotation)
-    if field is None or current not in (int, float) or current is bool:
+    field = field_at(Scenario, [p for p in path.split(".") if p])
+    if field is None:
         return None
-    bounds = Bounds(integer=current is int)
-    low, low_open, high, high_open = bounds.low, False, bounds.high, False
-    for rule in field.metadata:
-        if getattr(rule, "ge", None) is not None:
-            low, low_open = float(rule.ge), False
-        if getattr(rule, "gt", None) is not None:
-            low, low_open = float(rule.gt), True
-        if getattr(rule, "le", None) is not None:
-            high, high_open = float(rule.le), False
-        if getattr(rule, "lt", None) is not None:
-            high, high_open = float(rule.lt), True
-    return Bounds(current is int, low, low_open, high, high_open)
+    kind, inside = number_kind(field.annotation)
+    if kind is None or inside:
+        return None
+    low, low_in, high, high_in = field_bounds(field)
+    return Bounds(
+        integer=kind == "int",
+        low=-math.inf if low is None else low,
+        low_open=low is not None and not low_in,
+        high=math.inf if high is None else high,
+        high_open=high is not None and not high_in,
+    )
 
 
 def _check_prior(path: str, prior: PriorSpec, bounds: Bounds) -> list[str]:
