@@ -158,34 +158,12 @@ def open_sampler(executor: str, workers: int | None, scheduler: str | None) -> I
         return
     if executor != "dask":
         raise ValueError(f"unknown executor {executor!r}; allowed: local, dask, serial")
-    try:
-        from distributed import Client, LocalCluster
-        from pyabc.sampler import DaskDistributedSampler
-    except ImportError:
-        raise ValueError("the dask executor needs Dask: pip install 'ocsim[dask]'") from None
-    if scheduler is not None:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise ValueError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
-        with client:
-            yield (
-                DaskDistributedSampler(dask_client=client, batch_size=1),
-                f"pyabc Dask sampler at {scheduler}",
-            )
-        return
-    n = workers or default_workers()
-    cluster = LocalCluster(
-        n_workers=n,
-        threads_per_worker=1,
-        processes=True,
-        host="127.0.0.1",
-        dashboard_address="127.0.0.1:0",
-        silence_logs=40,
-    )
-    with cluster, Client(cluster) as client:
-        sampler = DaskDistributedSampler(dask_client=client, batch_size=1)
-        yield sampler, f"pyabc Dask sampler, LocalCluster on 127.0.0.1, {n} worker(s)"
+    from pyabc.sampler import DaskDistributedSampler
+
+    from simulation.experiments.executors import dask_client
+
+    with dask_client(workers, scheduler) as (client, _, where):
+        yield DaskDistributedSampler(dask_client=client, batch_size=1), f"pyabc Dask sampler, {where}"
 
 
 def _parameters_header(calibration: Calibration) -> list[dict[str, Any]]:

@@ -71,7 +71,9 @@ def open_executor(
 
 
 @contextmanager
-def _dask(workers: int | None, scheduler: str | None) -> Iterator[OpenExecutor]:
+def dask_client(workers: int | None, scheduler: str | None) -> Iterator[tuple[Any, int, str]]:
+    """A Dask client, its number of worker threads and a description: joined to ``scheduler``, or
+    on a LocalCluster bound to 127.0.0.1 that it starts here and shuts down on the way out."""
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -82,8 +84,7 @@ def _dask(workers: int | None, scheduler: str | None) -> Iterator[OpenExecutor]:
         except (OSError, TimeoutError) as exc:
             raise ValueError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         with client:
-            slots = max(1, sum(client.nthreads().values()))
-            yield OpenExecutor(client.get_executor(pure=False), slots, f"dask cluster at {scheduler}")
+            yield client, max(1, sum(client.nthreads().values())), f"cluster at {scheduler}"
         return
     n = workers or default_workers()
     cluster = LocalCluster(
@@ -95,6 +96,10 @@ def _dask(workers: int | None, scheduler: str | None) -> Iterator[OpenExecutor]:
         silence_logs=40,  # logging.ERROR: keep the progress bar readable
     )
     with cluster, Client(cluster) as client:
-        yield OpenExecutor(
-            client.get_executor(pure=False), n, f"dask LocalCluster on 127.0.0.1, {n} worker(s)"
-        )
+        yield client, n, f"LocalCluster on 127.0.0.1, {n} worker(s)"
+
+
+@contextmanager
+def _dask(workers: int | None, scheduler: str | None) -> Iterator[OpenExecutor]:
+    with dask_client(workers, scheduler) as (client, slots, where):
+        yield OpenExecutor(client.get_executor(pure=False), slots, f"dask {where}")
