@@ -400,15 +400,26 @@ def report_command(
     ensemble: Annotated[
         str | None, typer.Option(help="Report a posterior ensemble against its priors.", show_default=False)
     ] = None,
+    ppc_draws: Annotated[
+        int | None,
+        typer.Option(
+            "--ppc-draws",
+            min=0,
+            help="With --ensemble: fresh runs from the posterior for the predictive check "
+            "[default: 20; 0: none].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write an HTML report: time series, results framework, displacement, claims, challenges, sweeps."""
-    from simulation.report import build_report
-
+    if ppc_draws is not None and ensemble is None:
+        raise bad_input("--ppc-draws goes with --ensemble (the predictive check of a posterior)")
     if ensemble is not None:
-        from simulation.cli.calibration import report_ensemble
+        from simulation.cli.calibration import PPC_DRAWS, report_ensemble
 
-        report_ensemble(out, db, ensemble)
+        report_ensemble(out, db, ensemble, PPC_DRAWS if ppc_draws is None else ppc_draws)
         return
+    from simulation.report import build_report
 
     with open_store(db) as store:
         known = list(experiment_status(store)["experiment"])
