@@ -23,6 +23,7 @@ Each point's values are written into its own copy of the strategy and its compar
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -153,8 +154,7 @@ def run_ensemble_challenge(
         rows = []
         for index, point in enumerate(plan.points):
             row = {"point": index, **point, "particle": plan.particles[index]}
-            named = lambda label, index=index: point_label(label, index)  # noqa: E731
-            rows.append({**row, **claim_estimates(setup, by_scenario, named)})
+            rows.append({**row, **claim_estimates(setup, by_scenario, partial(point_label, point=index))})
         points = pd.DataFrame(rows)
         claims = analyse_claims(setup, points, plan.design, sensitivity, seed, also=plan.calibrated)
         store_finding(
