@@ -203,8 +203,8 @@ def test_predictive_runs_are_fresh_posterior_draws_replayable_from_their_seeds(c
 
 
 @pytest.mark.slow
-def test_an_ensemble_without_stored_settings_is_rebuilt_from_its_calibration_file(calibrated):
-    _, path, url = calibrated
+def test_an_ensemble_without_the_stored_scenario_is_rebuilt_from_its_specification(calibrated):
+    folder, _, url = calibrated
     with ResultsStore(url) as store:
         record = ensemble_record(store, "fit")
         older = {k: v for k, v in record["spec"].items() if k not in ("scenario_config", "compiled_targets")}
@@ -214,7 +214,7 @@ def test_an_ensemble_without_stored_settings_is_rebuilt_from_its_calibration_fil
         rebuilt = ensemble_record(store, "older")
     raw, steps, targets, source = simulation_setup(rebuilt)
     stored_raw, stored_steps, stored_targets, none = simulation_setup(record)
-    assert none is None and source == str(path)
+    assert none is None and source == str(folder / "world.yaml")
     assert (raw, steps, targets) == (stored_raw, stored_steps, stored_targets)
     assert record["spec"]["set"] == {"world.ocgs.members": 25}
 
@@ -246,7 +246,7 @@ def test_report_shows_the_targets_against_fresh_posterior_runs(calibrated, tmp_p
         )
     lost = ocsim("report", "--ensemble", "lost", "--out", str(out), "--db", url)
     assert lost.exit_code == 0, lost.stderr
-    assert "no predictive check: ensemble 'lost' does not store its scenario" in lost.stderr
+    assert "no predictive check: ensemble 'lost' does not store the scenario as simulated" in lost.stderr
     assert "moved.yaml" in out.read_text() and "so there is no predictive check" in out.read_text()
     alone = ocsim("report", "--ppc-draws", "3", "--out", str(out), "--db", url)
     assert alone.exit_code == 2 and "--ppc-draws goes with --ensemble" in alone.stderr

@@ -7,7 +7,8 @@ run used, where do the targets' statistics fall? Each of ``draws`` runs takes a 
 by weight (with replacement) and its own new seed; both come from the calibration's root seed
 on a stream of their own, so the same check gives the same runs. The runs use the calibration's
 scenario, fixed settings and months exactly as its simulations did (stored with the ensemble;
-for an ensemble calibrated before they were stored, rebuilt from the calibration file).
+for an ensemble calibrated before they were stored, rebuilt from its stored specification, which
+reads the scenario file, and any observed CSV, it names again).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class PredictiveCheck:
     """Indicator of an observed series -> months x runs: the fresh runs' whole series."""
     failures: int = 0
     rebuilt_from: str | None = None
-    """The calibration file the settings were rebuilt from, when the ensemble did not store them."""
+    """The scenario file read again, when the ensemble did not store the scenario as simulated."""
 
     def band(self, key: str) -> tuple[float, float, float]:
         """5%, 50% and 95% of the fresh runs' statistic ``key`` (NaN runs left out)."""
@@ -83,8 +84,8 @@ def draw_particles(posterior: pd.DataFrame, n: int, root_seed: int) -> np.ndarra
 
 
 def simulation_setup(record: dict[str, Any]) -> tuple[dict[str, Any], int, list[Target], str | None]:
-    """The scenario as the calibration simulated it, its months and targets, and the calibration
-    file they were rebuilt from (None when stored with the ensemble)."""
+    """The scenario as the calibration simulated it, its months and targets, and the scenario file
+    read again to rebuild them from the stored specification (None when stored with the ensemble)."""
     spec = record["spec"]
     if "scenario_config" in spec and "compiled_targets" in spec:
         targets = [Target(**t) for t in spec["compiled_targets"]]
@@ -96,7 +97,7 @@ def simulation_setup(record: dict[str, Any]) -> tuple[dict[str, Any], int, list[
     calibration = validate_calibration(given, source, steps=spec.get("steps"))
     raw = dict(calibration.scenario_raw)
     raw.setdefault("output", {})["snapshot_every"] = 0  # as the calibration ran it
-    return raw, calibration.steps, compile_targets(calibration), source
+    return raw, calibration.steps, compile_targets(calibration), str(calibration.scenario_path)
 
 
 def posterior_predictive(

@@ -384,8 +384,8 @@ def report_ensemble(out: Path, db: str | None, ensemble: str, ppc_draws: int = P
             except (CalibrationError, ScenarioError, OSError) as exc:
                 bar.stop()
                 why_not = (
-                    f"ensemble {ensemble!r} does not store its scenario and settings, and they cannot be "
-                    f"rebuilt from its calibration file: {exc}"
+                    f"ensemble {ensemble!r} does not store the scenario as simulated, and it cannot be "
+                    f"rebuilt from the stored specification: {exc}"
                 )
                 fmt.print_error(f"no predictive check: {why_not}")
             except KeyboardInterrupt:

@@ -356,8 +356,9 @@ def _predictive_text(
         )
     failed = f" {check.failures} run(s) failed and are left out." if check.failures else ""
     rebuilt = (
-        f" The scenario and settings were rebuilt from <code>{html.escape(check.rebuilt_from)}</code> "
-        "(the ensemble predates storing them); if that file changed since, so did the runs."
+        f" The ensemble predates storing the scenario as simulated: it was read again from "
+        f"<code>{html.escape(check.rebuilt_from)}</code> with the stored settings; if that file "
+        "changed since the calibration, so did these runs."
         if check.rebuilt_from
         else ""
     )
