@@ -305,3 +305,22 @@ def test_integrity_restores_pursuit_whatever_the_start_month():
     runs = paired_variant("corruption_blunts_pursuit", later, NO_INTEGRITY, replications=8)
     regained = paired_effect(runs, "arrests", (37, 72))
     assert regained.t > 3, regained.describe()
+
+
+STRATEGIES = sorted(
+    path.stem
+    for path in (ROOT / "scenarios").glob("*.yaml")
+    if list(load_scenario(path).strategy.levers())
+)
+
+
+@pytest.mark.parametrize("name", STRATEGIES)
+def test_no_shipped_strategy_eradicates_organized_crime(name):
+    """No programme has eradicated organized crime in a decade (docs/patterns.md): at month 120,
+    at the budget the scenario spends, members and violence stay at or above 20% of the
+    counterfactual, pooled over 6 paired seeds (ratio of sums over months 109-120)."""
+    runs = pairs(name, 6, 120)
+    for indicator in ("ocg_members", "violence"):
+        strategy = sum(s.metrics.loc[109:120, indicator].sum() for s, _ in runs)
+        counterfactual = sum(c.metrics.loc[109:120, indicator].sum() for _, c in runs)
+        assert strategy >= 0.2 * counterfactual, (indicator, strategy, counterfactual)
