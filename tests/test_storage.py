@@ -9,10 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from sqlalchemy import func, inspect, select, text
+from typer.testing import CliRunner
 
+from simulation.cli import app
 from simulation.core.events import Event
 from simulation.core.indicators import INDICATOR_NAMES
+from simulation.experiments import run_experiment
 from simulation.runner import RunResult, events_frame, run_scenario
 from simulation.scenario import Scenario, config_hash, load_scenario, resolved_config
 from simulation.storage import (
@@ -22,6 +26,7 @@ from simulation.storage import (
     RunRecord,
     encode_events,
     encode_history,
+    load_events,
     load_metrics,
     load_results,
     open_engine,
@@ -459,3 +464,42 @@ def test_a_database_made_before_events_were_stored_opens_and_gains_the_tables(db
         with reopened.engine.connect() as conn:
             version = conn.execute(select(info.c.value).where(info.c.key == "schema_version")).scalar_one()
         assert version == "2"  # tables added, nothing reshaped: older ocsim versions still open it
+
+
+def test_export_writes_the_events_of_an_experiments_runs(tmp_path, kingpin_run):
+    """A sweep stores each run's events (worker -> records) equal to a fresh run of the same
+    configuration and seed; ``ocsim export`` writes them with the run's labels."""
+    scenario = tmp_path / "kingpin.yaml"
+    settings = {**KINGPIN, "steps": 12, "output.history": ["violence"]}
+    tree: dict = {"name": "kingpin"}
+    for path, value in settings.items():
+        *parents, leaf = path.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    scenario.write_text(yaml.safe_dump(tree))
+    spec = tmp_path / "sweep.yaml"
+    experiment = {"name": "kingpin_sweep", "scenarios": [str(scenario)], "replications": 2, "seed": 3,
+                  "parameters": {"behaviour.ocg.risk_aversion": [0.5]}}  # fmt: skip
+    spec.write_text(yaml.safe_dump(experiment))
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    run_experiment(spec, executor="serial", db=url)
+    stored = load_results(url, experiment="kingpin_sweep")
+    assert len(stored) == 2
+    for run in stored:
+        again = run_scenario(Scenario.model_validate(run.config), seed=run.seed, steps=run.steps)
+        assert_same_run(run, again)
+    for fmt in ("csv", "parquet"):
+        out = tmp_path / fmt
+        done = CliRunner().invoke(app, ["export", "--db", url, "--experiment", "kingpin_sweep",
+                                        "--format", fmt, "--out", str(out)])  # fmt: skip
+        assert done.exit_code == 0, done.output
+        frame = (pd.read_csv if fmt == "csv" else pd.read_parquet)(out / f"events.{fmt}")
+        frame = frame.sort_values("run_id", kind="stable")  # from the plan's order to the database's
+        assert list(frame.columns[:9]) == ["run_id", "scenario", "point", "replication", "step", "kind",
+                                           "group", "x", "y"]  # fmt: skip
+        tidy = load_events(url)
+        assert len(frame) == len(tidy) > 0 and set(frame["run_id"]) == {r.run_id for r in stored}
+        assert [tuple(json.loads(c)) for c in frame["cells"]] == list(tidy["cells"])
+        assert set(frame["kind"]) == set(tidy["kind"])
