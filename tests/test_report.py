@@ -659,3 +659,37 @@ def test_the_answer_is_above_the_fold_in_a_browser(synthetic_report, chromium, t
     shot = tmp_path / "report.png"
     check_in_browser(synthetic_report.path, chromium, shot)
     assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_runs_stored_without_their_layer_are_named_with_what_to_do(kingpin_report, tmp_path):
+    """A run whose scenario lists the layer but whose layer is not stored (an earlier ocsim stored
+    it) cannot be redone by a sweep: the report says so instead of advising a re-run."""
+    from sqlalchemy import delete
+
+    from simulation.report.data import gather
+    from simulation.storage import ResultsStore
+    from simulation.storage.schema import histories
+
+    copy = tmp_path / "r.sqlite"
+    shutil.copy(kingpin_report.parent / "r.sqlite", copy)
+    with ResultsStore(f"sqlite:///{copy}") as store:
+        plan = store.experiment_plan("kept")
+        targeted = plan[plan["strategy.pursue.leadership_targeting.intensity"] > 0]["run_id"]
+        with store.engine.begin() as conn:
+            conn.execute(delete(histories).where(histories.c.run_id == int(targeted.iloc[0])))
+        study = gather(store, "kept").event_study
+    assert (study.runs, study.used, study.stale) == (3, 2, 1)
+    assert (
+        "over" in report_event_study.sentences(study)[0]
+        and "in 2 runs." in report_event_study.sentences(study)[0]
+    )
+    caveat = report_event_study.caveat(study)
+    assert (
+        "1 of the 3 runs with leadership targeting list violence under output.history but were stored"
+        in caveat
+    )
+    assert "new database" in caveat and "Those runs are left out." in caveat
+    missing = EventStudyData("x", runs=4, used=0, stale=0)
+    assert report_event_study.why_missing(missing).startswith(
+        "The 4 runs with leadership targeting did not keep the monthly violence layer; to keep it, add "
+    )

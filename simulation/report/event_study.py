@@ -44,6 +44,10 @@ HOW_TO_KEEP = (
     "configuration, so these runs are made anew)"
 )
 """What to change, with code in backticks (the report sets it as code)."""
+HOW_TO_REDO = (
+    "a sweep does not redo finished runs, so run the experiment again into a new database "
+    "(`--db sqlite:///results/new.sqlite`)"
+)
 
 
 @dataclass
@@ -58,6 +62,9 @@ class EventStudyData:
     """Of them, runs that kept the monthly violence layer (the study's runs)."""
     points: int = 1
     """Parameter points (scenario and point of the plan) the study's runs come from."""
+    stale: int = 0
+    """Runs without the layer although their scenario lists it: stored by an ocsim that did not
+    store monthly layers."""
     arrests: int = 0
     removals: int = 0
     study: pd.DataFrame | None = None
@@ -119,11 +126,10 @@ def gather_event_study(store: ResultsStore, label: str, plan: pd.DataFrame) -> E
     used = [run_id for run_id in targeted if LAYER in kept.get(run_id, [])]
     data.used = len(used)
     data.points = max(1, len(finished[finished["run_id"].isin(used)].drop_duplicates(["scenario", "point"])))
+    configs = dict(zip(table["run_id"], table["config"], strict=True))
+    data.stale = sum(1 for r in targeted if r not in used and LAYER in _listed(configs[r]))
     if not used:
-        data.problem = (
-            f"The {_runs(data.runs)} with leadership targeting did not keep the monthly {LAYER} layer, "
-            f"which the event study needs: {HOW_TO_KEEP}."
-        )
+        data.problem = f"{why_missing(data)} The event study needs that layer."
         return data
     events = store.load_events(run_ids=used, kind=KIND)
     data.arrests = len(events)
@@ -143,6 +149,30 @@ def gather_event_study(store: ResultsStore, label: str, plan: pd.DataFrame) -> E
     data.study = event_study(runs, window=WINDOW, **options)
     data.effects = {months: window_effect(runs, months, **options) for months in (SHORT_MONTHS, MONTHS)}
     return data
+
+
+def _listed(config: Mapping[str, Any]) -> list[str]:
+    return list((config.get("output") or {}).get("history") or [])
+
+
+def why_missing(data: EventStudyData) -> str:
+    """Which runs lack the layer and what to do about it, one sentence per reason."""
+
+    def which(n: int) -> str:
+        return f"The {_runs(n)}" if n == data.runs else f"{n} of the {_runs(data.runs)}"
+
+    said = []
+    if unlisted := data.missing - data.stale:
+        said.append(
+            f"{which(unlisted)} with leadership targeting did not keep the monthly {LAYER} layer; "
+            f"to keep it, {HOW_TO_KEEP}."
+        )
+    if data.stale:
+        said.append(
+            f"{which(data.stale)} with leadership targeting list {LAYER} under output.history but were "
+            f"stored by an earlier ocsim, which did not store monthly layers; {HOW_TO_REDO}."
+        )
+    return " ".join(said)
 
 
 def _runs(n: int) -> str:
@@ -200,10 +230,7 @@ def caveat(data: EventStudyData) -> str:
             "targeting is on) and are pooled."
         )
     if data.missing:
-        text += (
-            f" {data.missing} of the {_runs(data.runs)} with leadership targeting did not keep the monthly "
-            f"{LAYER} layer and are left out (to include them, {HOW_TO_KEEP})."
-        )
+        text += f" {why_missing(data)} Those runs are left out."
     return text
 
 
