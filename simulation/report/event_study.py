@@ -129,7 +129,7 @@ def gather_event_study(store: ResultsStore, label: str, plan: pd.DataFrame) -> E
     configs = dict(zip(table["run_id"], table["config"], strict=True))
     data.stale = sum(1 for r in targeted if r not in used and LAYER in _listed(configs[r]))
     if not used:
-        data.problem = f"{why_missing(data)} The event study needs that layer."
+        data.problem = f"The event study needs {LAYER} per cell and month. {why_missing(data)}"
         return data
     events = store.load_events(run_ids=used, kind=KIND)
     data.arrests = len(events)
