@@ -1,5 +1,5 @@
-"""The trainers' dashboard: the paired live/ghost session, its pictures, its offline front-end files,
-the command, and the page itself driven in a real headless browser."""
+"""The trainers' dashboard: the paired live/ghost session and its change rules, its pictures, its
+offline front-end files, the command, and the page itself driven in a real headless browser."""
 
 from __future__ import annotations
 
@@ -19,11 +19,20 @@ from typer.testing import CliRunner
 from simulation.cli import app
 from simulation.core.model import CriminalMarketModel
 from simulation.dashboard import assets, charts, figures, server
-from simulation.dashboard.session import CORE_CHARTS, TrainingSession, charts_named_in, find_scenario
+from simulation.dashboard.session import (
+    CORE_CHARTS,
+    ChangeRefused,
+    TrainingSession,
+    charts_named_in,
+    find_scenario,
+    model_seed,
+)
+from simulation.runner import run_scenario
 from simulation.scenario import load_scenario
 from tests.conftest import ROOT, SMALL_WORLD
 
 MONTHS = 8
+SEED = 1
 
 
 def small_spec(**overrides):
@@ -33,8 +42,9 @@ def small_spec(**overrides):
     return load_scenario(None, settings)
 
 
-def plain_run(spec, months: int, seed: int = 1) -> list[dict[str, float]]:
-    model = CriminalMarketModel(spec, seed=seed)
+def plain_run(spec, months: int, seed: int = SEED) -> list[dict[str, float]]:
+    """The run ``ocsim run --seed SEED`` makes of ``spec`` (its first replication), ``months`` long."""
+    model = CriminalMarketModel(spec, seed=model_seed(seed))
     for _ in range(months):
         model.step()
     return model.records
@@ -53,11 +63,21 @@ def test_live_and_ghost_coincide_until_a_change_acts():
     assert not session.changed and session.parted() is None
 
 
+def test_the_seed_is_a_root_seed_as_ocsim_run_takes_it():
+    session = TrainingSession(spec=small_spec(), seed=7)
+    run(session, 3)
+    stored = run_scenario(small_spec(), seed=model_seed(7), steps=3).metrics
+    assert session.live.records == stored.to_dict("records")
+    from simulation.core.seeds import replication_seeds
+
+    assert session.model_seed == replication_seeds(7, 5)[0]  # ocsim run --seed 7, replication 0
+
+
 def test_a_lever_switched_on_mid_run_acts_from_the_next_month_like_a_scheduled_start():
     session = TrainingSession(spec=small_spec())
     run(session, 3)
     session.set_lever("pursue", "interdiction", on=True)
-    assert session.live.spec.strategy.pursue.interdiction is None  # pending until the next month
+    assert session.lever("pursue", "interdiction").status == "on from month 4"
     run(session, MONTHS - 3)
     scheduled = small_spec(**{"strategy.pursue.interdiction": {"start": 4}})
     assert session.live.records == plain_run(scheduled, MONTHS)
@@ -66,6 +86,7 @@ def test_a_lever_switched_on_mid_run_acts_from_the_next_month_like_a_scheduled_s
     assert session.live.records[-1]["seizures_volume"] != session.ghost.records[-1]["seizures_volume"]
     assert [(c.month, c.text) for c in session.changes] == [(4, "PURSUE interdiction: on")]
     assert session.parted() == 4
+    assert session.spec.strategy.pursue.interdiction.start == 4  # the change is a lever window
 
 
 def test_a_lever_switched_off_stops_after_the_current_month():
@@ -79,7 +100,22 @@ def test_a_lever_switched_off_stops_after_the_current_month():
     ended = small_spec(**{"strategy.pursue.hotspot_policing": {"target": {"zone": "west"}, "end": 4}})
     assert session.live.records == plain_run(ended, MONTHS)
     assert session.ghost.records == plain_run(spec, MONTHS)
-    assert session.lever("pursue", "hotspot_policing").status == "ended month 4"
+    view = session.lever("pursue", "hotspot_policing")
+    assert view.status == "acted months 1–3" and not view.can_switch
+    with pytest.raises(ChangeRefused, match="one window"):  # a second window: no file could hold it
+        session.set_lever("pursue", "hotspot_policing", on=True)
+    assert [w.text for w in session.windows()] == ["PURSUE hotspot_policing: months 1–3 (zone west)"]
+
+
+def test_a_lever_switched_off_by_mistake_can_go_on_in_the_same_month():
+    session = TrainingSession(spec=small_spec(**{"strategy.pursue.interdiction": {}}))
+    run(session, 3)
+    session.set_lever("pursue", "interdiction", on=False)
+    session.set_lever("pursue", "interdiction", on=True)
+    assert session.strategy.pursue.interdiction.end is None
+    assert session.lever("pursue", "interdiction").status == "on since month 1"
+    run(session, 2)
+    assert session.live.records == session.ghost.records
 
 
 def test_scheduled_levers_can_be_brought_forward_or_cancelled():
@@ -101,13 +137,14 @@ def test_scheduled_levers_can_be_brought_forward_or_cancelled():
     assert [c.text for c in session.changes] == ["PURSUE interdiction: on now", "PREVENT ways_out: off"]
 
 
-def test_intensity_and_target_changes_keep_the_lever_window():
-    spec = small_spec(**{"strategy.protect.awareness": {"start": 1, "end": 20, "intensity": 0.5}})
+def test_intensity_and_target_are_set_before_a_lever_acts_and_fixed_after():
+    spec = small_spec(**{"strategy.protect.awareness": {"start": 5, "end": 20, "intensity": 0.5}})
     session = TrainingSession(spec=spec)
     run(session, 3)
+    assert session.lever("protect", "awareness").can_tune
     session.set_lever("protect", "awareness", intensity=0.8, target="zone:west")
     lever = session.strategy.protect.awareness
-    assert (lever.start, lever.end, lever.intensity, lever.target.zone) == (1, 20, 0.8, "west")
+    assert (lever.start, lever.end, lever.intensity, lever.target.zone) == (5, 20, 0.8, "west")
     assert session.lever("protect", "awareness").target == "zone:west"
     assert session.changes[-1].text == "PROTECT awareness: intensity 0.8, target zone west"
     session.set_lever("protect", "awareness", intensity=0.8)  # no change, nothing logged
@@ -115,18 +152,40 @@ def test_intensity_and_target_changes_keep_the_lever_window():
     for value in (0.6, 0.4, 0.3):  # a slider dragged within one month: one entry, the last value
         session.set_lever("protect", "awareness", intensity=value)
     assert [c.text for c in session.changes[1:]] == ["PROTECT awareness: intensity 0.3"]
+    run(session, 3)  # it acts from month 5
+    view = session.lever("protect", "awareness")
+    assert view.status == "on since month 5, until month 19" and not view.can_tune
+    with pytest.raises(ChangeRefused, match="fixed once a lever acts"):
+        session.set_lever("protect", "awareness", intensity=1.0)
     assert session.strategy.protect.awareness.intensity == 0.3
 
 
-def test_enforcement_style_changes_wait_for_the_next_month_and_spare_the_ghost():
-    session = TrainingSession(spec=small_spec())
-    run(session, 2)
+def test_style_and_budget_hold_for_the_whole_run_and_are_set_before_it_starts():
+    session = TrainingSession(spec=small_spec(**{"strategy.pursue.broad_arrests": {}}))
     session.set_enforcement_style("heavy_handed")
-    assert session.live.spec.strategy.enforcement_style == "rights_compliant"
-    session.step()
+    session.set_budget(40)
+    run(session, 4)
     assert session.live.spec.strategy.enforcement_style == "heavy_handed"
     assert session.ghost.spec.strategy.enforcement_style == "rights_compliant"
-    assert session.changes[-1].month == 3
+    assert [(c.month, c.text) for c in session.changes] == [
+        (1, "enforcement heavy-handed"),
+        (1, "budget 40 k/month"),
+    ]
+    assert session.spent() == pytest.approx(40)  # the budget scales the lever down
+    written = small_spec(
+        **{
+            "strategy.pursue.broad_arrests": {},
+            "strategy.enforcement_style": "heavy_handed",
+            "strategy.budget": 40,
+        }
+    )
+    assert session.live.records == plain_run(written, 4)
+    with pytest.raises(ChangeRefused, match="whole run"):
+        session.set_enforcement_style("rights_compliant")
+    with pytest.raises(ChangeRefused, match="whole run"):
+        session.set_budget(None)
+    with pytest.raises(ValueError, match="positive"):
+        session.set_budget(-3)
 
 
 def test_the_ghost_can_be_the_scenario_without_its_strategy():
@@ -155,8 +214,11 @@ def test_bad_changes_are_refused_with_the_allowed_values():
 
 def test_the_session_stops_at_the_scenario_length():
     session = TrainingSession(spec=small_spec(steps=3))
-    run(session, 3)
-    assert session.month == 3 and session.running is False
+    run(session, 5)
+    assert session.month == 3 and session.running is False and session.finished
+    with pytest.raises(ChangeRefused, match="the run has ended"):
+        session.set_lever("pursue", "interdiction", on=True)
+    assert not session.lever("pursue", "interdiction").can_switch
 
 
 def test_scenarios_are_found_by_name_or_path():

@@ -27,6 +27,7 @@ from simulation.dashboard.session import (
     COMPARISONS,
     ENFORCEMENT_STYLES,
     UNITS,
+    ChangeRefused,
     TrainingSession,
     scenario_files,
 )
@@ -191,7 +192,10 @@ def LeverRow(session: TrainingSession, principle: str, name: str):
     lever = LEVERS_BY_NAME[name]
 
     def change(**what):
-        session.set_lever(principle, name, **what)
+        try:
+            session.set_lever(principle, name, **what)
+        except ChangeRefused:
+            pass  # a change no scenario file could hold (the lever's state says why)
         force_update()
 
     with solara.Column(gap="0px", classes=["ocsim-lever", f"ocsim-lever-{name}"]):
@@ -249,7 +253,10 @@ def StrategyPanel(session: TrainingSession):
         style = session.strategy.enforcement_style
 
         def set_style(value: str) -> None:
-            session.set_enforcement_style(value)
+            try:
+                session.set_enforcement_style(value)
+            except ChangeRefused:
+                pass  # the style holds for the whole run
             force_update()
 
         solara.ToggleButtonsSingle(
