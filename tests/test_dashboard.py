@@ -3,8 +3,10 @@ offline front-end files, the command, and the page itself driven in a real headl
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import json
+import multiprocessing
 import os
 import shutil
 import stat
@@ -18,7 +20,7 @@ from typer.testing import CliRunner
 
 from simulation.cli import app
 from simulation.core.model import CriminalMarketModel
-from simulation.dashboard import assets, charts, figures, server
+from simulation.dashboard import assets, bands, charts, figures, server, texts
 from simulation.dashboard.session import (
     CORE_CHARTS,
     ChangeRefused,
@@ -243,6 +245,44 @@ def test_the_menu_offers_only_scenarios_that_load(tmp_path):
     assert usable_scenarios(tmp_path) == (["good"], ["bad"])
 
 
+# ----------------------------------------------------------------------- bands over seeds
+@pytest.fixture(scope="module")
+def band_pool():
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
+def test_a_band_runs_the_live_and_ghost_scenarios_over_spawned_seeds(band_pool):
+    session = TrainingSession(spec=small_spec(steps=12), seed=4)
+    run(session, 3)
+    session.set_lever("pursue", "interdiction", on=True)
+    band = bands.Band(3, executor=band_pool)
+    band.update(session)
+    assert band.describe().startswith("band: computing 3 seeds (")
+    concurrent.futures.wait(band.futures(), timeout=120)
+    assert band.ready and band.describe() == "band: 3 seeds, 10th–90th percentile"
+    run(session, session.last_month - session.month)
+    first = band.live.values["seizures_value"][0]  # replication 0 is the run on the screen
+    assert first.tolist() == [r["seizures_value"] for r in session.live.records]
+    assert band.ghost.values["violence"][0].tolist() == [r["violence"] for r in session.ghost.records]
+    low, high = band.quantiles("violence", 6)["live"]
+    values = band.live.values["violence"][:, :6]
+    assert len(low) == 6 and np.all(low >= values.min(axis=0)) and np.all(high <= values.max(axis=0))
+    assert np.all(low <= high)
+
+    spec = charts.indicator_chart(session, "violence", band=band)
+    assert spec["layer"][1]["mark"]["type"] == "area"  # under the lines, after the shaded windows
+    json.dumps(spec)
+    live_runs, ghost_runs = band.live, band.ghost
+    band.update(session)  # nothing changed: nothing recomputed
+    assert band.live is live_runs and band.ghost is ghost_runs and band.ready
+    other = TrainingSession(spec=small_spec(steps=12), seed=4)
+    other.set_lever("protect", "awareness", on=True)
+    band.update(other)  # another live strategy: the live band again, the ghost's kept
+    assert band.live is not live_runs and band.ghost is ghost_runs
+    band.cancel()
+
+
 # ------------------------------------------------------------------------------- the pictures
 def test_the_difference_map_is_blank_until_a_change_acts_then_shows_where():
     session = TrainingSession(spec=small_spec())
@@ -262,25 +302,54 @@ def test_the_difference_map_is_blank_until_a_change_acts_then_shows_where():
     assert redder[:, :west].max() > 100 and redder[:, west + 3 : east].max() < redder[:, :west].max()
 
 
-def test_charts_draw_live_and_ghost_lines_and_mark_each_change():
+def test_the_map_says_what_is_under_the_mouse():
     session = TrainingSession(spec=small_spec())
+    run(session, 3)
+    picture = figures.map_picture(session, "activity", "live")
+    labels, index = figures.hover_labels(picture)
+    assert picture.cells == (24, 24) and len(index) == 24 * 24
+    activity = session.layer("activity")
+    x, y = np.unravel_index(np.argmax(activity), activity.shape)
+    row, column = 23 - y, x  # the picture's rows run from the north
+    assert labels[index[row * 24 + column]] == f"{texts.level(activity[x, y])} units"
+    groups, index = figures.hover_labels(figures.map_picture(session, "control", "live"))
+    control = session.layer("control")
+    assert groups[index[(23 - 5) * 24 + 7]] == (
+        "no group" if control[7, 5] < 0 else f"group {int(control[7, 5])}"
+    )
+    changed, _ = figures.hover_labels(figures.map_picture(session, "violence", "difference"))
+    assert changed == ["0 incidents (live − comparison)"]  # nothing changed yet
+
+
+def test_charts_draw_live_and_ghost_lines_and_mark_each_change_and_window():
+    session = TrainingSession(spec=small_spec(**{"strategy.protect.awareness": {"start": 10, "end": 15}}))
     run(session, 2)
     session.set_lever("pursue", "interdiction", on=True)
     run(session, 3)
-    spec = charts.charts_spec(session, ["illicit_price", "seizures_value", "violence"])
+    spec = charts.charts_spec(session, ["illicit_price", "seizures_value", "violence"], available=560)
     assert [c["title"]["text"] for c in spec["concat"]] == [
         "illicit_price (k/unit)",
         "seizures_value (k/month)",
         "violence (incidents/month)",
     ]
-    seizures = spec["concat"][1]["layer"]
-    assert seizures[0]["data"]["values"] == charts.as_csv(charts.chart_data(session, "seizures_value"))
+    assert spec["columns"] == 2
+    windows, lines, changes = spec["concat"][1]["layer"]
+    assert windows["data"]["values"] == [
+        {"from": 2.5, "to": 24.5, "levers": "interdiction"},
+        {"from": 9.5, "to": 14.5, "levers": "awareness"},
+    ]
+    assert lines["data"]["values"] == charts.as_csv(charts.chart_data(session, "seizures_value"))
+    x = lines["encoding"]["x"]
+    assert x["scale"] == {"domain": [0, 24], "nice": False, "zero": False}  # the run's length, no more
+    assert x["axis"]["values"] == [0, 6, 12, 18, 24]
     rows = charts.chart_data(session, "seizures_value")
     live = [r["value"] for r in rows if r["run"] == charts.LIVE]
     ghost = [r["value"] for r in rows if r["run"] == charts.GHOST]
     assert len(live) == len(ghost) == 5
     assert live[:2] == ghost[:2] and live[-1] > ghost[-1]  # interdiction seizes from month 3 on
-    assert seizures[1]["data"]["values"] == [{"month": 2.5}]  # the change acts from month 3
+    assert changes["data"]["values"] == [{"month": 2.5}]  # the change acts from month 3
+    assert charts.layout(1200, 8) == (3, 346) and charts.layout(480, 8)[0] == 2
+    assert charts.month_ticks(72) == [0, 12, 24, 36, 48, 60, 72]
     json.dumps(spec)  # plain data, ready to send to the page
 
 
@@ -337,6 +406,29 @@ def test_edges_are_the_cell_sides_between_inside_and_outside():
     assert len(segments) == 8  # a 2x2 block has 8 unit sides
     assert {tuple(map(tuple, s)) for s in segments} >= {((0.5, 0.5), (0.5, 1.5)), ((0.5, 2.5), (1.5, 2.5))}
     assert len(figures.edges(np.ones((4, 4), dtype=bool))) == 0
+
+
+# --------------------------------------------------------------------------------- the words
+def test_lever_texts_are_the_rows_of_docs_levers_md():
+    from simulation.core.levers import LEVERS
+
+    rows = texts.lever_texts()
+    assert set(rows) == {lever.name for lever in LEVERS}
+    assert rows["victim_rescue"].effect == "identification × 4"
+    assert rows["recruitment_drivers"].effect == "grievance_relief + 0.5"
+    document = (ROOT / "docs" / "levers.md").read_text(encoding="utf-8")
+    for text in rows.values():
+        row = f"| `{text.name}` | {text.objective} | {text.decision} (`{text.modifier}`) | {text.change} |"
+        assert row in document
+
+
+def test_numbers_are_written_by_their_unit():
+    assert texts.level(1234.0, "persons") == "1,234" and texts.level(56.0, "persons/month") == "56"
+    assert texts.level(0.0, "k/month") == "0" and texts.level(11.4321, "k/unit") == "11.43"
+    assert texts.level(0.126, "share") == "12.6%" and texts.level(0.41234, "index 0-1") == "0.412"
+    assert texts.gap(0.0, "persons") == "0" and texts.gap(0.4615, "k/unit") == "+0.462"
+    assert texts.gap(-36.85, "incidents/month") == "\u221236.9" and texts.gap(0.02, "share") == "+2 pp"
+    assert texts.gap(float("nan")) == "—"
 
 
 # ------------------------------------------------------------------- offline front-end files
