@@ -15,12 +15,13 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from simulation.cli import app
 from simulation.core.model import CriminalMarketModel
-from simulation.dashboard import assets, bands, charts, figures, server, texts
+from simulation.dashboard import assets, bands, charts, export, figures, server, texts
 from simulation.dashboard.session import (
     CORE_CHARTS,
     ChangeRefused,
@@ -243,6 +244,86 @@ def test_the_menu_offers_only_scenarios_that_load(tmp_path):
     (tmp_path / "good.yaml").write_text("name: good\nsteps: 3\n")
     (tmp_path / "bad.yaml").write_text("name: bad\nsteps: -3\n")
     assert usable_scenarios(tmp_path) == (["good"], ["bad"])
+
+
+# --------------------------------------------------------------------- saving and replaying
+def a_session_with_changes() -> TrainingSession:
+    """Budget set before month 1, two levers switched on at months 5 and 11 (one set to a zone at
+    half intensity before it acts), both switched off at month 16, a scheduled lever cancelled."""
+    spec = small_spec(
+        **{
+            "strategy.pursue.hotspot_policing": {"target": {"zone": "west"}},
+            "strategy.prevent.recruitment_drivers": {"start": 20},
+        }
+    )
+    session = TrainingSession(spec=spec, seed=3)
+    session.set_budget(900)
+    run(session, 4)
+    session.set_lever("pursue", "interdiction", on=True)
+    run(session, 6)
+    session.set_lever("prevent", "ways_out", on=True)
+    session.set_lever("prevent", "ways_out", intensity=0.5, target="zone:west")
+    run(session, 5)
+    session.set_lever("pursue", "interdiction", on=False)
+    session.set_lever("pursue", "hotspot_policing", on=False)
+    session.set_lever("prevent", "recruitment_drivers", on=False)
+    run(session, session.last_month - session.month)
+    return session
+
+
+def test_an_exported_session_replays_the_live_run_exactly(tmp_path):
+    session = a_session_with_changes()
+    assert [c.month for c in session.changes] == [1, 5, 11, 11, 16, 16, 16]
+    text = export.session_yaml(session)
+    path = tmp_path / export.file_name(session, "yaml")
+    path.write_text(text, encoding="utf-8")
+    assert "# seed: 3" in text and "#   month 5: PURSUE interdiction: on" in text
+    assert f"ocsim run {path.name} --seed 3" in text
+
+    spec, seed = export.read_session_file(path)
+    assert seed == 3 and spec == session.spec
+    live = pd.DataFrame.from_records(session.live.records, index=pd.RangeIndex(1, 25, name="step"))
+    replay = run_scenario(spec, seed=model_seed(seed)).metrics  # the path `ocsim run` takes
+    pd.testing.assert_frame_equal(replay, live[replay.columns], check_exact=True)
+    assert session.live.records != session.ghost.records  # the changes did something
+
+    url = f"sqlite:///{tmp_path / 'replay.sqlite'}"  # and `ocsim run` itself, stored and read back
+    result = CliRunner().invoke(app, ["run", str(path), "--seed", "3", "--db", url, "--quiet"])
+    assert result.exit_code == 0, result.output
+    from simulation.storage import ResultsStore
+
+    with ResultsStore(url) as store:
+        stored = store.load_metrics().set_index("step")
+    assert stored["seed"].unique().tolist() == [session.model_seed]
+    columns = [c for c in replay.columns if c in stored.columns]
+    assert len(columns) >= 30
+    pd.testing.assert_frame_equal(stored[columns], live[columns], check_exact=True, check_dtype=False)
+
+
+def test_what_the_page_loads_is_checked_like_any_scenario_file():
+    with pytest.raises(export.ScenarioError, match="steps"):
+        export.read_session("steps: -3\n", "bad.yaml")
+    with pytest.raises(export.ScenarioError, match="not valid YAML"):
+        export.read_session("a: [\n", "broken.yaml")
+    with pytest.raises(export.ScenarioError, match="bytes"):
+        export.read_session("#" * (export.MAX_LOAD_BYTES + 1), "huge.yaml")
+    spec, seed = export.read_session("name: plain\nsteps: 5\n", "plain.yaml")
+    assert spec.name == "plain" and seed is None
+
+
+def test_charts_data_and_picture_are_exported():
+    session = TrainingSession(spec=small_spec())
+    run(session, 2)
+    session.set_lever("pursue", "interdiction", on=True)
+    run(session, 3)
+    csv = pd.read_csv(io.StringIO(export.charts_csv(session, ["seizures_value", "violence"])))
+    assert csv.columns.tolist() == ["indicator", "unit", "month", "live", "ghost", "gap"]
+    seizures = csv[csv.indicator == "seizures_value"]
+    assert seizures.month.tolist() == [1, 2, 3, 4, 5] and (seizures.unit == "k/month").all()
+    assert seizures.live.tolist() == [r["seizures_value"] for r in session.live.records]
+    assert (seizures.gap == seizures.live - seizures.ghost).all()
+    png = export.picture_png(session, "activity", "difference", ["seizures_value", "violence"])
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
 
 
 # ----------------------------------------------------------------------- bands over seeds
