@@ -1,5 +1,6 @@
-"""The trainers' dashboard: the paired live/ghost session and its change rules, its pictures, its
-offline front-end files, the command, and the page itself driven in a real headless browser."""
+"""The trainers' dashboard: the paired live/ghost session, its change rules, saving and replaying a
+session, bands over several seeds, its pictures and words, its offline front-end files, the
+command, and the page itself driven in a real headless browser."""
 
 from __future__ import annotations
 
@@ -575,28 +576,31 @@ def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
     assert result.exit_code == 2 and "no scenario files" in result.output
 
 
-def test_the_page_is_mesas_solaraviz_with_its_panels_and_the_lever_panel(tmp_path):
+def test_the_page_lays_out_its_panels_without_mesas_leftovers(tmp_path):
     import ipyvuetify as v
     import solara
-    from solara.widgets import GridLayout
 
     from simulation.dashboard import app as page
 
     (tmp_path / "demo.yaml").write_text("name: demo\nsteps: 24\n")
-    session = TrainingSession(spec=small_spec())
-    layout = solara.AppLayout(children=[page.Dashboard(session, tmp_path, "demo", 1)])  # as `solara run` does
-    _, rc = solara.render(layout, handle_error=False)
+    session = TrainingSession(spec=small_spec(**{"strategy.pursue.interdiction": {"start": 10}}))
+    _, rc = solara.render(page.Dashboard(session, tmp_path, "demo", 1), handle_error=False)
     try:
-        grid = rc.find(GridLayout).widget  # SolaraViz's draggable panel grid
-        assert [cell["i"] for cell in grid.grid_layout] == [0, 1, 2] and len(grid.items) == 3
-        assert grid.grid_layout[1]["h"] > 20  # the charts' panel is taller than Mesa's default cell
+        texts_shown = [
+            w.children[0] for w in rc.find(v.Html).widgets if w.children and isinstance(w.children[0], str)
+        ]
+        assert not [t for t in texts_shown if "Page 0" in t or "Use Threads" in t or t.startswith("Time:")]
         rc.find(v.Html, children=["Month 0 of 24"]).assert_single()
-        rc.find(v.Btn, children=["Step"]).widget.click()  # Mesa's ModelController steps the session
+        rc.find(v.Html, children=["ready"]).assert_single()
+        rc.find(v.Btn, children=["Step"]).widget.click()
         assert session.month == 1
         rc.find(v.Html, children=["Month 1 of 24"]).assert_single()
+        rc.find(v.Html, children=["seed: 1"]).assert_single()  # sliders show their value
         headers = [w.children[0] for w in rc.find(v.ExpansionPanelHeader).widgets]
         assert [h.split(" ")[0] for h in headers] == ["PREVENT", "PURSUE", "PROTECT", "PROMOTE"]
-        assert not rc.find(v.Switch)  # levers are drawn only in an open group
+        assert not rc.find(v.Switch, class_="ocsim-lever-name")  # levers are drawn only in an open group
+        windows = [w.children[0] for w in rc.find(v.Html, class_="ocsim-window ocsim-note").widgets]
+        assert windows == ["PURSUE interdiction: months 10–24 · scenario"]
     finally:
         rc.close()
 
@@ -643,7 +647,11 @@ world:
   geography: {{urban_centres: 3}}
 zones:
   west: {{rect: [0, 0, 12, 24]}}
+strategy:
+  protect:
+    awareness: {{start: 20, target: {{zone: west}}}}
 """
+SIZES = ((1280, 720), (1366, 768), (1920, 1080))
 
 
 def _unavailable(reason: str):
@@ -671,8 +679,6 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def dashboard_url(tmp_path_factory, chromium):
-    from simulation.dashboard import server
-
     folder = tmp_path_factory.mktemp("scenarios")
     for name in ("small_demo", "small_other"):
         (folder / f"{name}.yaml").write_text(DEMO.format(name=name))
@@ -690,97 +696,233 @@ def dashboard_url(tmp_path_factory, chromium):
             server.stop(process)
 
 
+@pytest.fixture(scope="module")
+def browser(chromium):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
 
-def _gap(page, indicator: str) -> tuple[float, float, float]:
-    """(live, ghost, mean gap since the lines parted) of one indicator, as the gap table shows it."""
+class Watched:
+    """A page whose errors and failed requests are collected, saved as a picture if a test fails."""
+
+    def __init__(self, browser, width: int, height: int, name: str) -> None:
+        self.page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+        self.name = name
+        self.errors: list[str] = []
+        self.failed: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} ({r.failure})"))
+        self.page.on(
+            "response", lambda r: self.failed.append(f"{r.url} ({r.status})") if r.status >= 400 else None
+        )
+
+    def __enter__(self):
+        return self.page
+
+    def __exit__(self, kind, error, trace):
+        if kind is not None:
+            ARTIFACTS.mkdir(exist_ok=True)
+            self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-failure.png"), full_page=True)
+        self.page.close()
+        if kind is None:
+            assert not self.errors, f"errors in the page: {self.errors}"
+            assert not self.failed, f"requests that failed (offline front-end files missing?): {self.failed}"
+
+
+def _open(page, url: str, month: str = "Month 0 of 30"):
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.locator(".ocsim-month")).to_have_text(month, timeout=60_000)  # loaded, not blank
+    page.wait_for_function(  # the map picture and the live charts drawn by Vega-Lite in the page
+        "() => { const i = document.querySelector('.ocsim-map-image'); "
+        "return i && i.complete && i.naturalWidth >= 24 * 9 && "
+        "document.querySelectorAll('.ocsim-chart-area svg path').length > 10; }",
+        timeout=30_000,
+    )
+
+
+def _gap(page, indicator: str) -> tuple[str, str, str, str]:
+    """(live, ghost, gap, mean gap since the lines parted) of one indicator, as the gap table shows it."""
     from playwright.sync_api import expect
 
     row = page.locator(".ocsim-gaps tr", has_text=f"{indicator} (")
     expect(row).to_have_count(1, timeout=20_000)
-    cells = row.locator("td").all_inner_texts()
-    live, ghost, _, mean_gap = (float(c.replace(",", "")) for c in cells[1:5])
-    return live, ghost, mean_gap
+    return tuple(row.locator("td").all_inner_texts()[1:5])
 
 
-def test_a_trainer_steps_plays_switches_a_lever_and_sees_the_gap(dashboard_url, chromium):
-    from playwright.sync_api import expect, sync_playwright
+def _number(text: str) -> float:
+    return float(text.replace(",", "").replace("\u2212", "-").removesuffix(" pp").removesuffix("%"))
 
-    failed, errors = [], []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1000})
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
-            page.on("response", lambda r: failed.append(f"{r.url} ({r.status})") if r.status >= 400 else None)
-            page.goto(dashboard_url)
-            month = page.locator(".ocsim-month")
-            expect(month).to_have_text("Month 0 of 30", timeout=60_000)  # the page loaded, not blank
-            assert "solara is not defined" not in page.content()
-            expect(page.get_by_text("ocsim — trainers' dashboard")).to_be_visible()  # SolaraViz's app bar
-            expect(page.locator(".ocsim-scenario")).to_contain_text("WHAT TO WATCH:")
 
-            map_image = page.locator(".ocsim-map img")
-            expect(map_image).to_have_count(1)
-            page.wait_for_function(
-                "() => { const i = document.querySelector('.ocsim-map img'); "
-                "return i && i.complete && i.naturalWidth >= 24 * 9; }",
-                timeout=20_000,
-            )
-            page.wait_for_function(  # the live charts drawn by Vega-Lite in the page
-                "() => document.querySelectorAll('.ocsim-chart-area svg path').length > 10", timeout=30_000
-            )
+BOXES = """() => {
+  const box = s => { const e = document.querySelector(s); if (!e) return null;
+                     const r = e.getBoundingClientRect();
+                     return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; };
+  const panels = {};
+  for (const name of ['bar', 'side', 'map', 'charts', 'scenario']) panels[name] = box('.ocsim-' + name);
+  const layer = document.querySelector('.ocsim-layer .v-select__selection');
+  const svg = box('.ocsim-chart-area svg');
+  return {panels, svg, width: window.innerWidth, scroll: document.documentElement.scrollWidth,
+          layer: layer ? [layer.innerText, layer.scrollWidth, layer.clientWidth] : null};
+}"""
 
-            first_map = map_image.get_attribute("src")
-            step = page.get_by_role("button", name="Step")
-            for done in (1, 2):
-                step.click()
-                expect(month).to_have_text(f"Month {done} of 30", timeout=20_000)
-            expect(map_image).not_to_have_attribute("src", first_map, timeout=20_000)  # a new picture
-            live, ghost, _ = _gap(page, "seizures_value")
-            assert live == ghost  # nothing changed yet: the live line is the ghost line
 
-            page.get_by_text("PURSUE —").click()
-            page.locator(".ocsim-lever-interdiction label", has_text="interdiction").click()
-            change = page.locator(".ocsim-change")
-            expect(change).to_have_text("month 3: PURSUE interdiction: on", timeout=20_000)
-            expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on from month 3")
+def test_the_page_fits_a_room_s_screens_and_every_control_takes_its_click(dashboard_url, browser):
+    from playwright.sync_api import expect
 
-            page.get_by_role("slider").first.focus()  # Mesa's Play Interval: slowest, so pause lands
-            page.keyboard.press("End")
-            page.get_by_role("button", name="▶").click()  # play: the grid runs live
-            page.wait_for_function(
-                "() => parseInt(document.querySelector('.ocsim-month').innerText.split(' ')[1]) >= 8",
-                timeout=60_000,
-            )
-            page.get_by_role("button", name="❚❚").click()
-            expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=20_000)
-            assert int(month.inner_text().split()[1]) >= 8
-            expect(page.locator(".ocsim-lever-interdiction")).to_contain_text("on since month 3")
+    for width, height in SIZES:
+        with Watched(browser, width, height, f"dashboard-{width}") as page:
+            _open(page, dashboard_url)
+            body = page.locator("body").inner_text()
+            assert "Page 0" not in body.title() and "Use Threads" not in body and "Time:" not in body
+            found = page.evaluate(BOXES)
+            panels = found["panels"]
+            assert all(panels.values()), panels
+            for name, box in panels.items():
+                assert box["right"] <= width + 0.5 and box["left"] >= -0.5, (width, name, box)
+            names = list(panels)
+            for i, a in enumerate(names):
+                for b in names[i + 1 :]:
+                    p, q = panels[a], panels[b]
+                    overlap = min(p["right"], q["right"]) - max(p["left"], q["left"]) > 0.5 and (
+                        min(p["bottom"], q["bottom"]) - max(p["top"], q["top"]) > 0.5
+                    )
+                    assert not overlap, (width, a, b, p, q)
+            assert found["scroll"] <= width, (width, found["scroll"])  # nothing runs off to the right
+            assert found["svg"]["right"] <= panels["charts"]["right"], (width, found["svg"])
+            text, scroll, client = found["layer"]
+            assert text == "territories (control)" and scroll <= client, (width, found["layer"])
 
-            expect(page.locator(".ocsim-gaps")).to_contain_text("mean gap since month 3", timeout=20_000)
-            live, ghost, mean_gap = _gap(page, "seizures_value")
-            assert live > ghost and mean_gap > 0, "interdiction should seize more than the ghost run"
-            live_price, ghost_price, _ = _gap(page, "illicit_price")
-            assert live_price != ghost_price, "the live price chart should have left its ghost"
+            title = page.locator(".ocsim-map-title")
+            for view, words in (("comparison", "comparison run"), ("difference", "live − comparison")):
+                page.locator(f".ocsim-view-{view}").click()  # fails if anything covers the button
+                expect(title).to_contain_text(words, timeout=20_000)
+                expect(page.locator(f".ocsim-view-{view}")).to_have_class(
+                    __import__("re").compile("v-btn--active"), timeout=20_000
+                )
+            page.locator(".ocsim-view-live").click()
+            expect(title).to_contain_text("— live run, month 0", timeout=20_000)
+            page.locator(".ocsim-layer").click()
+            page.locator(".v-menu__content .v-list-item", has_text="activity").first.click()
+            expect(title).to_contain_text("illicit activity", timeout=20_000)
 
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+            image = page.locator(".ocsim-map-image")
+            box = image.bounding_box()
+            cell = box["width"] / (24 * 9 + figures.SCALE_WIDTH) * 9  # activity has a colour scale
+            page.mouse.move(box["x"] + 3.5 * cell, box["y"] + 2.5 * cell)  # cell x 3, y 21
+            expect(page.locator(".ocsim-hover")).to_have_text("x 3, y 21: 0 units", timeout=20_000)
+            for button in (".ocsim-step", ".ocsim-reset"):
+                assert page.locator(button).is_enabled()
+            if width == 1280:
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / "dashboard-1280.png"))
 
-            page.locator(".v-select", has_text="scenario").first.click()
-            page.locator(".v-menu__content .v-list-item", has_text="small_other").click()
-            page.get_by_role("button", name="Reset").click()
-            expect(page.locator(".ocsim-scenario")).to_contain_text("small_other", timeout=30_000)
-            expect(month).to_have_text("Month 0 of 30")
-            expect(change).to_have_count(0)
-        except Exception:
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "dashboard-failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
-    assert not errors, f"errors in the page: {errors}"
-    assert not failed, f"requests that failed (offline front-end files missing?): {failed}"
-    assert (ARTIFACTS / "dashboard.png").stat().st_size > 10_000
+
+def test_a_trainer_steps_plays_switches_levers_saves_and_loads(dashboard_url, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    with Watched(browser, 1366, 768, "dashboard-trainer") as page:
+        _open(page, dashboard_url)
+        month = page.locator(".ocsim-month")
+        expect(page.locator(".ocsim-scenario")).to_contain_text("WHAT TO WATCH:")
+        map_image = page.locator(".ocsim-map-image")
+        first_map = map_image.get_attribute("src")
+        step = page.locator(".ocsim-step")
+        for done in (1, 2):
+            step.click()
+            expect(month).to_have_text(f"Month {done} of 30", timeout=20_000)
+        expect(map_image).not_to_have_attribute("src", first_map, timeout=20_000)  # a new picture
+        live, ghost, gap, _ = _gap(page, "seizures_value")
+        assert live == ghost and gap == "0"  # nothing changed yet: the live line is the ghost line
+
+        page.get_by_text("PURSUE —").click()
+        lever = page.locator(".ocsim-lever-interdiction")
+        lever.locator("label", has_text="interdiction").click()
+        change = page.locator(".ocsim-change")
+        expect(change).to_have_text("month 3: PURSUE interdiction: on", timeout=20_000)
+        expect(lever).to_contain_text("on from month 3")
+        expect(lever).to_contain_text("interdiction × 3")  # as docs/levers.md says
+        expect(lever.locator(".ocsim-intensity")).to_contain_text("intensity: 1")
+
+        page.locator(".ocsim-interval input").evaluate("e => e")  # the speed slider is there
+        page.locator(".ocsim-play").click()  # play: the grid runs live
+        page.wait_for_function(
+            "() => parseInt(document.querySelector('.ocsim-month').innerText.split(' ')[1]) >= 8",
+            timeout=60_000,
+        )
+        expect(page.locator(".ocsim-status")).to_have_text("playing")
+        shown = page.evaluate(  # read the month on the screen and click pause in the same instant
+            "() => { const m = parseInt(document.querySelector('.ocsim-month').innerText.split(' ')[1]);"
+            " document.querySelector('.ocsim-play').click(); return m; }"
+        )
+        expect(page.locator(".ocsim-play")).to_have_text("▶ Play", timeout=20_000)
+        expect(page.locator(".ocsim-status")).to_have_text("paused", timeout=20_000)
+        page.wait_for_timeout(1_000)  # nothing still on its way
+        stopped = int(month.inner_text().split()[1])
+        assert shown <= stopped <= shown + 1, (shown, stopped)  # at most the month being computed
+        expect(lever).to_contain_text("on since month 3")
+        expect(lever).to_contain_text("intensity 1 · everywhere (fixed while it acts)")
+
+        expect(page.locator(".ocsim-gaps")).to_contain_text("mean gap since month 3", timeout=20_000)
+        live, ghost, gap, mean_gap = _gap(page, "seizures_value")
+        assert _number(live) > _number(ghost) and gap.startswith("+") and _number(mean_gap) > 0
+        live_price, ghost_price, _, _ = _gap(page, "illicit_price")
+        assert live_price != ghost_price, "the live price chart should have left its ghost"
+        expect(page.locator(".ocsim-window").first).to_contain_text("PURSUE interdiction: months 3–30")
+
+        page.locator(".ocsim-band-switch").click()  # a band over 5 seeds, computed meanwhile
+        band = page.locator(".ocsim-band")
+        expect(band).to_have_text("band: 5 seeds, 10th–90th percentile", timeout=150_000)
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.ocsim-chart-area svg path')]"
+            ".some(p => (p.getAttribute('aria-roledescription') || '') === 'area mark')",
+            timeout=30_000,
+        )
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
+
+        with page.expect_download() as saving:
+            page.get_by_role("button", name="Scenario (YAML)").click()
+        saved = tmp_path / saving.value.suggested_filename
+        saving.value.save_as(saved)
+        assert saved.name == f"small_demo-seed1-month{stopped}.yaml"
+        spec, seed = export.read_session_file(saved)
+        assert seed == 1 and spec.strategy.pursue.interdiction.start == 3
+        replay = run_scenario(spec, seed=model_seed(1), steps=stopped).metrics
+        assert _number(_gap(page, "seizures_value")[0]) == pytest.approx(
+            replay["seizures_value"].iloc[-1], rel=5e-3
+        )
+        with page.expect_download() as charts_csv:
+            page.get_by_role("button", name="Charts' data (CSV)").click()
+        table = pd.read_csv(charts_csv.value.path())
+        assert {"seizures_value", "illicit_price"} <= set(table.indicator) and "live_p10" in table.columns
+        with page.expect_download() as picture:
+            page.get_by_role("button", name="Picture (PNG)").click()
+        assert Path(picture.value.path()).read_bytes().startswith(b"\x89PNG")
+
+        page.locator(".ocsim-reset").click()
+        expect(month).to_have_text("Month 0 of 30", timeout=30_000)
+        expect(change).to_have_count(0)
+        page.locator(".ocsim-load-input").set_input_files(str(saved))  # Load: the saved session
+        expect(page.locator(".ocsim-loaded")).to_contain_text(
+            f"loaded {saved.name} with seed 1", timeout=30_000
+        )
+        expect(page.locator(".ocsim-window").first).to_contain_text("PURSUE interdiction: months 3–30")
+        expect(page.locator(".ocsim-name")).to_have_text("small_demo")
+
+        page.locator(".ocsim-scenario-select").click()
+        page.locator(".v-menu__content .v-list-item", has_text="small_other").click()
+        page.locator(".ocsim-reset").click()
+        expect(page.locator(".ocsim-name")).to_have_text("small_other", timeout=30_000)
+        expect(month).to_have_text("Month 0 of 30")
+        expect(change).to_have_count(0)
