@@ -301,6 +301,18 @@ def test_an_exported_session_replays_the_live_run_exactly(tmp_path):
     pd.testing.assert_frame_equal(stored[columns], live[columns], check_exact=True, check_dtype=False)
 
 
+def test_a_saved_session_opens_in_the_dashboard_command_with_its_seed(tmp_path, monkeypatch):
+    session = a_session_with_changes()
+    path = tmp_path / "saved.yaml"
+    path.write_text(export.session_yaml(session), encoding="utf-8")
+    started = fake_server(monkeypatch)
+    result = CliRunner().invoke(app, ["dashboard", str(path), "--scenarios", str(ROOT / "scenarios")])
+    assert result.exit_code == 0, result.output
+    assert started == [(str(path), 3)]
+    result = CliRunner().invoke(app, ["dashboard", str(path), "--seed", "5", "--scenarios", str(tmp_path)])
+    assert result.exit_code == 0 and started[-1] == (str(path), 5)
+
+
 def test_what_the_page_loads_is_checked_like_any_scenario_file():
     with pytest.raises(export.ScenarioError, match="steps"):
         export.read_session("steps: -3\n", "bad.yaml")
@@ -566,6 +578,30 @@ def test_prepare_without_npm_says_how_to_get_it(tmp_path, monkeypatch):
 
 
 # --------------------------------------------------------------------------------- the command
+def fake_server(monkeypatch) -> list[tuple[str | None, int]]:
+    """Stand-ins for the server process: ``ocsim dashboard`` returns at once; the scenario and
+    seed it would have served are recorded."""
+    started: list[tuple[str | None, int]] = []
+
+    class Finished:
+        pid, returncode = 0, 0
+
+        def wait(self, timeout=None):
+            return 0
+
+        def poll(self):
+            return 0
+
+    def start(folder, scenario=None, seed=1, port=8765, open_browser=False, host="127.0.0.1", **_):
+        started.append((scenario, seed))
+        return Finished()
+
+    monkeypatch.setattr(server, "start", start)
+    monkeypatch.setattr(server, "wait_until_up", lambda *a, **k: None)
+    monkeypatch.setattr(assets, "prepare", lambda *a, **k: [])
+    return started
+
+
 def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["dashboard", "no_such_demo", "--scenarios", str(ROOT / "scenarios")])
@@ -574,6 +610,70 @@ def test_dashboard_command_rejects_unknown_scenarios_and_folders(tmp_path):
     assert result.exit_code == 2 and "no such folder" in result.output
     result = runner.invoke(app, ["dashboard", "--scenarios", str(tmp_path)])
     assert result.exit_code == 2 and "no scenario files" in result.output
+
+
+def test_the_dashboard_starts_from_a_posterior_draw(tmp_path, monkeypatch):
+    from simulation.calibration.verdicts import draw_parameters
+    from simulation.storage import ResultsStore
+    from simulation.storage.ensembles import save_ensemble
+
+    url = f"sqlite:///{tmp_path / 'fit.sqlite'}"
+    header = {
+        "method": "abc-smc (pyabc)",
+        "spec": {},
+        "spec_hash": "h",
+        "parameters": [
+            {"path": "behaviour.market.markup", "prior": {}, "integer": False},
+            {"path": "world.ocgs.count", "prior": {}, "integer": True},
+        ],
+        "status": "finished",
+        "generations": 2,
+        "particles": 3,
+        "final_epsilon": 1.0,
+        "simulations": 12,
+        "seed": 1,
+    }
+    posterior = pd.DataFrame(
+        {"behaviour.market.markup": [1.5, 2.0, 2.5], "world.ocgs.count": [3, 5, 7], "weight": [0.2, 0.3, 0.5]}
+    )
+    with ResultsStore(url) as store:
+        save_ensemble(store, "fit", header=header, particles=posterior.assign(distance=1.0))
+    started = fake_server(monkeypatch)
+    scenario = ROOT / "scenarios" / "baseline_30x30.yaml"
+    runner = CliRunner()
+    for draw in (0, 2):
+        result = runner.invoke(
+            app,
+            [
+                "dashboard",
+                str(scenario),
+                "--ensemble",
+                "fit",
+                "--draw",
+                str(draw),
+                "--db",
+                url,
+                "--seed",
+                "4",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        served, seed = started[-1]
+        spec = load_scenario(served)
+        expected = draw_parameters(posterior, draw + 1, 4).iloc[draw]  # as `ocsim test --seed 4` draws
+        assert seed == 4
+        assert spec.behaviour.market.markup == expected["behaviour.market.markup"]
+        assert spec.world.ocgs.count == expected["world.ocgs.count"]
+        values = {k: int(v) if isinstance(v, int | np.integer) else float(v) for k, v in expected.items()}
+        as_set = load_scenario(scenario, values)  # as --set would set them
+        assert spec.model_dump(exclude={"description"}) == as_set.model_dump(exclude={"description"})
+        assert f"posterior draw {draw} of ensemble fit" in spec.description
+    clash = runner.invoke(
+        app, ["dashboard", str(scenario), "--ensemble", "fit", "--db", url, "--set", "world.ocgs.count=4"]
+    )
+    assert clash.exit_code == 2 and "cannot also be set" in clash.output
+    missing = runner.invoke(app, ["dashboard", str(scenario), "--ensemble", "nope", "--db", url])
+    assert missing.exit_code == 2 and "no ensemble named 'nope'" in missing.output
 
 
 def test_the_page_lays_out_its_panels_without_mesas_leftovers(tmp_path):
