@@ -167,7 +167,7 @@ class DrawnMonth:
 
 # ------------------------------------------------------------------------------ top bar
 @solara.component
-def TopBar(session: TrainingSession, tick: int, playing: bool, on_reset, on_play, on_step):
+def TopBar(session: TrainingSession, tick: int, playing: bool, on_reset, on_play, on_step, drawn: DrawnMonth):
     del tick  # its value: re-rendered every month
     if session.finished:
         status, kind = "run finished", "finished"
@@ -181,6 +181,9 @@ def TopBar(session: TrainingSession, tick: int, playing: bool, on_reset, on_play
         solara.Text(TITLE, classes=["ocsim-title"])
         solara.Text(session.scenario_name(), classes=["ocsim-name"])
         solara.Text(f"Month {session.month} of {session.last_month}", classes=["ocsim-month"])
+        # after the month in the page, so the browser acknowledges a month once it shows it
+        with solara.Div(style={"width": "0", "height": "0", "overflow": "hidden", "margin-left": "-18px"}):
+            Probe.element(month=session.month, on_drawn=drawn.set)
         solara.Text(status, classes=["ocsim-status", f"ocsim-status-{kind}"])
         with solara.Div(classes=["ocsim-run-buttons"]):
             solara.Button("Reset", on_click=on_reset, color="primary", outlined=True, classes=["ocsim-reset"])
@@ -466,7 +469,7 @@ def GapTable(session: TrainingSession, tick: int, indicators: list[str]):
 
 @solara.component
 def ChartsPanel(session: TrainingSession, ticks: int, shown: list[str], set_shown, band_on,
-                band_seeds, band_ref, band_ticks: int, drawn: DrawnMonth):  # fmt: skip
+                band_seeds, band_ref, band_ticks: int):  # fmt: skip
     """The indicators of the live run (red) against the ghost line (grey dashes)."""
     tick, band_tick = ticks, band_ticks
     band = band_ref.current if band_on.value else None
@@ -499,7 +502,7 @@ def ChartsPanel(session: TrainingSession, ticks: int, shown: list[str], set_show
             )
             if band_on.value and band is not None:
                 solara.Text(band.describe(), classes=["ocsim-band"])
-        Probe.element(month=session.month, on_width=lambda w: set_width(max(240, int(w))), on_drawn=drawn.set)
+        Probe.element(on_width=lambda w: set_width(max(240, int(w))))
         with solara.Div(classes=["ocsim-chart-area"]):
             solara.widgets.VegaLite.element(spec=spec)
         GapTable(session, tick, shown)
@@ -713,7 +716,7 @@ def Dashboard(initial: TrainingSession, folder, first: str, seed: int):
     solara.Title(TITLE)
     solara.Style(CSS)
     with solara.Div(classes=["ocsim-root"]):
-        TopBar(current, tick.value, playing.value, reset, toggle_play, step)
+        TopBar(current, tick.value, playing.value, reset, toggle_play, step, drawn)
         with solara.Div(classes=["ocsim-side"]):
             StrategyPanel(current, tick.value, message.value, change_lever, set_style, set_budget)
             ChangesPanel(current, len(current.changes))
@@ -735,5 +738,4 @@ def Dashboard(initial: TrainingSession, folder, first: str, seed: int):
                 band_seeds,
                 band_ref,
                 band_tick.value,
-                drawn,
             )

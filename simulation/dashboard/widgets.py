@@ -3,9 +3,9 @@
 - ``MapImage``: the map picture, and under it the value of the cell under the mouse. The labels
   are formatted on the server (``figures.hover_labels``) and sent with the picture, so hovering
   asks nothing of the server.
-- ``Probe``: reports how wide the charts' panel is (so the charts fit it) and which month the
-  browser has drawn (so playing never runs ahead of the screen, and pause stops at the month
-  the room sees).
+- ``Probe``: reports how wide its panel is (so the charts fit it), or which month the browser
+  has drawn (placed after the month in the top bar: playing never runs ahead of the screen,
+  and pause stops at the month the room sees).
 - ``FileLoader``: a button that opens the file chooser and sends the chosen YAML file's text.
 
 The templates live here as text, not in ``.vue`` files, so that they travel with the Python
