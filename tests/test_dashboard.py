@@ -377,6 +377,42 @@ def test_a_band_runs_the_live_and_ghost_scenarios_over_spawned_seeds(band_pool):
     band.cancel()
 
 
+def test_band_workers_end_when_the_server_that_started_them_is_gone(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from simulation.dashboard import bands\n"
+        "print(bands.pool().submit(os.getpid).result(timeout=120), flush=True)\n"
+        "sys.stdin.read()\n"  # the server goes on until it is killed
+    )
+    server_like = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), bands.WORKERS_ENV: "1"},
+    )
+    worker = int(server_like.stdout.readline())
+    os.kill(worker, 0)  # alive while the server is
+    server_like.send_signal(signal.SIGKILL)
+    server_like.wait(30)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+            if "zombie" in Path(f"/proc/{worker}/status").read_text():
+                return  # ended; waiting for whoever adopted it to collect it
+        except (ProcessLookupError, FileNotFoundError):
+            return
+        time.sleep(0.2)
+    pytest.fail(f"band worker {worker} outlived the server that started it")
+
+
 # ------------------------------------------------------------------------------- the pictures
 def test_the_difference_map_is_blank_until_a_change_acts_then_shows_where():
     session = TrainingSession(spec=small_spec())

@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import threading
+import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -54,13 +55,29 @@ def workers() -> int:
     return max(1, min(4, (os.cpu_count() or 2) - 1))
 
 
+def _exit_with_parent(parent: int) -> None:
+    """Runs in each band worker as it starts: end the worker once the server that started it is
+    gone. A worker waiting on its queue holds that queue's pipe open itself, so it would
+    otherwise outlive a server that was stopped or killed."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
 def pool() -> ProcessPoolExecutor:
     """The server's pool of band workers, started on first use and shared by every tab."""
     global _pool
     with _pool_lock:
         if _pool is None:
             _pool = ProcessPoolExecutor(
-                max_workers=workers(), mp_context=multiprocessing.get_context("spawn")
+                max_workers=workers(),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_exit_with_parent,
+                initargs=(os.getpid(),),
             )
         return _pool
 
