@@ -308,9 +308,7 @@ def test_integrity_restores_pursuit_whatever_the_start_month():
 
 
 STRATEGIES = sorted(
-    path.stem
-    for path in (ROOT / "scenarios").glob("*.yaml")
-    if list(load_scenario(path).strategy.levers())
+    path.stem for path in (ROOT / "scenarios").glob("*.yaml") if list(load_scenario(path).strategy.levers())
 )
 
 
