@@ -283,7 +283,7 @@ def _integrity_arrests(replications: int, variant: Variant) -> Measurement:
 PATTERNS: tuple[Pattern, ...] = (
     Pattern(
         name="kingpin_local_surge",
-        source="Lindo & Padilla-Romo (2018), J. Public Econ.; Calderón et al. (2015), J. Confl. Resol.",
+        source="Lindo & Padilla-Romo (2018), J. Health Econ.; Calderón et al. (2015), J. Confl. Resol.",
         observed="homicides +80% in the municipality of a kingpin capture, for at least 12 months; "
         "about +36% in the first 6 months",
         accepted=(30.0, 130.0),
