@@ -9,7 +9,7 @@ missing columns or bad rows. The scenario, with the fixed settings applied, is v
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -100,6 +100,8 @@ class Calibration:
     parameters: list[Parameter]
     observed: dict[int, ObservedSeries]
     """Target index -> its observed series."""
+    settings: dict[str, Any] = field(default_factory=dict)
+    """Every fixed setting: the file's ``set`` and ``--set`` on top (not ``steps``)."""
 
     @property
     def names(self) -> list[str]:
@@ -297,7 +299,10 @@ def validate_calibration(
                 for p in exc.problems
             ],
         ) from None
-    return Calibration(spec, source, scenario_path, scenario_raw, scenario, run_steps, parameters, observed)
+    settings = {k: v for k, v in fixed.items() if k != "steps"}
+    return Calibration(
+        spec, source, scenario_path, scenario_raw, scenario, run_steps, parameters, observed, settings
+    )
 
 
 def _centre(parameter: Parameter) -> float | int:

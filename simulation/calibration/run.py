@@ -27,7 +27,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -223,7 +223,15 @@ def run_calibration(
         "method": METHOD,
         "source": calibration.source,
         "scenario": calibration.scenario.name,
-        "spec": {**spec.model_dump(mode="json"), "steps": calibration.steps, "set": _set_of(calibration)},
+        "spec": {
+            **spec.model_dump(mode="json"),
+            "steps": calibration.steps,
+            "set": _set_of(calibration),
+            # what a posterior predictive check needs to run the calibration's simulations again
+            # without the files: the scenario as simulated and the compiled targets
+            "scenario_config": raw,
+            "compiled_targets": [asdict(t) for t in targets],
+        },
         "spec_hash": digest,
         "parameters": _parameters_header(calibration),
         "seed": spec.seed,
@@ -330,7 +338,8 @@ def run_calibration(
 
 
 def _set_of(calibration: Calibration) -> dict[str, Any]:
-    return dict(calibration.spec.set)
+    """The fixed settings: the file's ``set`` with ``--set`` on top."""
+    return dict(calibration.settings)
 
 
 def _stop_reason(spec, populations: pd.DataFrame) -> str | None:

@@ -75,7 +75,7 @@ def _draw_label(name: str, draw: int) -> str:
     return f"{name} [posterior draw {draw}]"
 
 
-def _values(record: dict) -> dict:
+def plain_values(record: dict) -> dict:
     """JSON-plain values: whole-number settings stay integers (the frame keeps their int dtype)."""
     return {k: int(v) if isinstance(v, int | np.integer) else float(v) for k, v in record.items()}
 
@@ -84,7 +84,7 @@ def posterior_inputs(setup: ClaimSetup, draws: pd.DataFrame) -> list[ScenarioInp
     """The strategy and its comparisons at every draw, each named after its draw."""
     inputs = []
     for d, record in enumerate(draws.to_dict("records")):
-        values = _values(record)
+        values = plain_values(record)
         for item in setup.inputs:
             try:
                 raw = apply_overrides(dict(item.raw), values, item.source)

@@ -348,8 +348,15 @@ def test_across_posterior(
 
 
 # ----------------------------------------------------------------- ocsim report --ensemble NAME
-def report_ensemble(out: Path, db: str | None, ensemble: str) -> None:
-    """``ocsim report --ensemble NAME --out FILE.html``: the posterior against its priors."""
+PPC_DRAWS = 20
+"""Fresh runs of the posterior predictive check in ``ocsim report --ensemble``."""
+
+
+def report_ensemble(out: Path, db: str | None, ensemble: str, ppc_draws: int = PPC_DRAWS) -> None:
+    """``ocsim report --ensemble NAME --out FILE.html``: the posterior against its priors, and the
+    targets against ``ppc_draws`` fresh runs drawn from it."""
+    from simulation.calibration.loader import CalibrationError
+    from simulation.calibration.predictive import posterior_predictive
     from simulation.report.calibration import build_calibration_report
     from simulation.storage.ensembles import posterior_frame
 
@@ -365,7 +372,29 @@ def report_ensemble(out: Path, db: str | None, ensemble: str) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise bad_input(f"--out {out}: cannot create the folder: {exc.strerror}") from None
-    report = build_calibration_report(url, out, ensemble)
+    check, why_not = None, None
+    if ppc_draws:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=fmt.stderr()) as bar:
+            task = bar.add_task(f"{ensemble}: predictive check runs", total=ppc_draws)
+            try:
+                check = posterior_predictive(
+                    url, ensemble, ppc_draws, lambda done, _: bar.update(task, completed=done)
+                )
+            except (CalibrationError, ScenarioError, OSError) as exc:
+                bar.stop()
+                why_not = (
+                    f"ensemble {ensemble!r} does not store the scenario as simulated, and it cannot be "
+                    f"rebuilt from the stored specification: {exc}"
+                )
+                fmt.print_error(f"no predictive check: {why_not}")
+            except KeyboardInterrupt:
+                bar.stop()
+                fmt.print_error("interrupted: no report written")
+                raise typer.Exit(INTERRUPTED) from None
+        if check is not None and check.failures:
+            fmt.print_error(f"{check.failures} of {ppc_draws} predictive run(s) failed; left out of the band")
+    report = build_calibration_report(url, out, ensemble, predictive=check, why_no_check=why_not)
     fmt.stdout().print(
         f"wrote {report.path} ({len(report.figures)} figures, also as PNG in {report.figure_dir})",
         markup=False,

@@ -239,10 +239,20 @@ def challenge_command(
     force: Annotated[
         bool, typer.Option("--force", help="Run even when a run is estimated to exceed the time limit.")
     ] = False,
+    ensemble: Annotated[
+        str | None,
+        typer.Option(
+            help="Draw the parameters a posterior ensemble calibrates from it (ocsim ensembles); "
+            "sample only the other assumptions.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Sample the assumption space and report where each claim holds and where it breaks.
 
-    --set and --steps fix settings for every run (they may not name a sampled assumption).
+    --set and --steps fix settings for every run (they may not name a sampled assumption). With
+    --ensemble, each point also draws the calibrated parameters from the posterior by weight, and
+    assumptions the ensemble calibrates are not sampled.
     """
     from simulation.experiments import prepare_experiment
     from simulation.theory import claim_setup
@@ -250,32 +260,36 @@ def challenge_command(
 
     settings = _settings(overrides, steps)
     kind = sensitivity.value if sensitivity else None
+    store = open_store(db) if ensemble is not None else None
     try:
         require_file(scenario)
         setup = claim_setup(scenario, overrides=settings)
         # Planned here too, so a bad range or design exits 2 before anything runs.
-        prepare_experiment(challenge_spec(setup, samples, replications, seed, kind), setup.inputs)
+        if store is not None:
+            plan = _ensemble_plan(store, setup, ensemble, samples, replications, seed, kind)
+            prepare_experiment(plan.spec, plan.inputs)
+        else:
+            prepare_experiment(challenge_spec(setup, samples, replications, seed, kind), setup.inputs)
     except ScenarioError as exc:  # experiment errors are scenario errors too
         raise bad_input(str(exc)) from None
     if (refusal := too_long(setup.scenario)) and not force:
         raise bad_input(f"{scenario}: {refusal}")
     open_store(db).close()
-    result = _with_progress(
-        f"{setup.label}: challenge runs",
-        quiet or as_json,
-        lambda show: run_challenge(
-            scenario,
-            samples,
-            replications,
-            seed,
-            db,
-            executor.value,
-            workers,
-            kind,
-            progress=show,
-            setup=setup,
-        ),
-    )
+
+    def work(show):
+        if ensemble is not None:
+            from simulation.calibration.challenge import run_ensemble_challenge
+
+            return run_ensemble_challenge(
+                scenario, ensemble, samples, replications, seed, db, executor.value, workers, kind,
+                progress=show, setup=setup,
+            )  # fmt: skip
+        return run_challenge(
+            scenario, samples, replications, seed, db, executor.value, workers, kind,
+            progress=show, setup=setup,
+        )  # fmt: skip
+
+    result = _with_progress(f"{setup.label}: challenge runs", quiet or as_json, work)
     if as_json:
         _print_challenge_json(result, setup, samples, replications, seed, settings, kind)
     else:
@@ -283,6 +297,34 @@ def challenge_command(
     if result.sweep.failed:
         fmt.print_error(f"{result.sweep.failed} run(s) failed; their points are judged as not holding")
         raise typer.Exit(RUN_FAILED)
+
+
+def _ensemble_plan(store, setup, ensemble: str, samples, replications, seed, kind):
+    """The challenge across a posterior, planned; exit 2 when the ensemble is missing or empty."""
+    from simulation.calibration.challenge import plan_ensemble_challenge
+    from simulation.storage.ensembles import posterior_frame
+
+    with store:
+        posterior = posterior_frame(store, ensemble)
+    if posterior is None or posterior.empty:
+        what = "no ensemble named" if posterior is None else "no finished generation in ensemble"
+        raise bad_input(f"{what} {ensemble!r} in {store.display_url}; see `ocsim ensembles`")
+    return plan_ensemble_challenge(setup, posterior, ensemble, samples, replications, seed, kind)
+
+
+def _ensemble_lines(result) -> list[str]:
+    if result.ensemble is None:
+        return []
+    lines = [
+        f"calibrated parameters drawn from posterior ensemble {result.ensemble} (one draw by weight "
+        f"per point): {', '.join(result.calibrated)}"
+    ]
+    if result.dropped:
+        lines.append(
+            f"not sampled from their assumption ranges, because the ensemble calibrates them: "
+            f"{', '.join(result.dropped)}"
+        )
+    return lines
 
 
 def _print_challenge(result, setup, replications: int) -> None:
@@ -293,6 +335,8 @@ def _print_challenge(result, setup, replications: int) -> None:
         markup=False,
         soft_wrap=True,
     )
+    for line in _ensemble_lines(result):
+        out.print(line, markup=False, soft_wrap=True)
     for finding in result.claims:
         out.print(f"\n{finding.claim}", style="bold", markup=False)
         out.print(f"  {finding.statement}", markup=False, soft_wrap=True)
@@ -332,6 +376,9 @@ def _print_challenge_json(result, setup, samples, replications, seed, settings, 
             "replications": replications,
             "seed": seed,
             "sensitivity": kind,
+            "ensemble": result.ensemble,
+            "calibrated": result.calibrated,
+            "dropped_assumptions": result.dropped,
             "experiment": result.experiment,
             "database": result.sweep.database,
             "runs": _sweep_json(result.sweep),
@@ -353,15 +400,26 @@ def report_command(
     ensemble: Annotated[
         str | None, typer.Option(help="Report a posterior ensemble against its priors.", show_default=False)
     ] = None,
+    ppc_draws: Annotated[
+        int | None,
+        typer.Option(
+            "--ppc-draws",
+            min=0,
+            help="With --ensemble: fresh runs from the posterior for the predictive check "
+            "[default: 20; 0: none].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write an HTML report: time series, results framework, displacement, claims, challenges, sweeps."""
-    from simulation.report import build_report
-
+    if ppc_draws is not None and ensemble is None:
+        raise bad_input("--ppc-draws goes with --ensemble (the predictive check of a posterior)")
     if ensemble is not None:
-        from simulation.cli.calibration import report_ensemble
+        from simulation.cli.calibration import PPC_DRAWS, report_ensemble
 
-        report_ensemble(out, db, ensemble)
+        report_ensemble(out, db, ensemble, PPC_DRAWS if ppc_draws is None else ppc_draws)
         return
+    from simulation.report import build_report
 
     with open_store(db) as store:
         known = list(experiment_status(store)["experiment"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -83,14 +84,33 @@ class ChallengeResult:
     claims: list[ClaimChallenge]
     points: pd.DataFrame
     """One row per sampled point: the assumption values, and per claim ``estimate_<i>`` and ``holds_<i>``."""
+    ensemble: str | None = None
+    """The posterior ensemble the calibrated parameters were drawn from (``--ensemble``)."""
+    calibrated: list[str] = field(default_factory=list)
+    """Parameters drawn from the ensemble at each point (columns of ``points`` too)."""
+    dropped: list[str] = field(default_factory=list)
+    """Assumptions of the scenario not sampled by the design because the ensemble calibrates them."""
 
 
 def challenge_spec(
-    setup: ClaimSetup, samples: int, replications: int, seed: int, sensitivity: Sensitivity | None
+    setup: ClaimSetup,
+    samples: int,
+    replications: int,
+    seed: int,
+    sensitivity: Sensitivity | None,
+    exclude: Collection[str] = (),
 ) -> ExperimentSpec:
-    assumptions = setup.scenario.assumptions
+    """The challenge's design over the scenario's assumptions, leaving out those in ``exclude``
+    (the parameters a posterior ensemble supplies)."""
+    assumptions = {p: r for p, r in setup.scenario.assumptions.items() if p not in exclude}
     if not assumptions:
-        raise ScenarioError(setup.source, ["assumptions: the scenario lists no assumptions to challenge"])
+        problem = (
+            "assumptions: every assumption is calibrated by the ensemble, so none is left to sample; "
+            "judge the claims across the posterior with `ocsim test --ensemble`"
+            if setup.scenario.assumptions
+            else "assumptions: the scenario lists no assumptions to challenge"
+        )
+        raise ScenarioError(setup.source, [problem])
     both = [path for path in setup.overrides if path in assumptions]
     if both:
         raise ScenarioError(
@@ -128,6 +148,25 @@ def meets(claim: Claim, estimate: float) -> bool:
     return estimate <= threshold if claim.change.wants_below else estimate >= threshold
 
 
+def claim_estimates(
+    setup: ClaimSetup,
+    by_scenario: Mapping[str, pd.DataFrame],
+    named: Callable[[str], str] = str,
+) -> dict[str, Any]:
+    """Every claim's ``estimate_<i>`` and ``holds_<i>`` from the runs of one point, by scenario
+    name; ``named`` turns the strategy's and comparisons' labels into the names they run under."""
+    row: dict[str, Any] = {}
+    strategy = by_scenario.get(named(setup.label))
+    for i, claim in enumerate(setup.scenario.theory_of_success):
+        label = setup.comparison_for(claim.compare)
+        comparison = by_scenario.get(named(label)) if label else None
+        missing = strategy is None or (label is not None and comparison is None)
+        estimate = math.nan if missing else claim_estimate(claim, strategy, comparison)
+        row[f"estimate_{i}"] = estimate
+        row[f"holds_{i}"] = meets(claim, estimate)
+    return row
+
+
 def point_estimates(setup: ClaimSetup, metrics: pd.DataFrame, spec: ExperimentSpec) -> pd.DataFrame:
     """Per design point, the assumption values and every claim's estimate and whether it holds."""
     names = list(spec.parameters)
@@ -135,15 +174,7 @@ def point_estimates(setup: ClaimSetup, metrics: pd.DataFrame, spec: ExperimentSp
     for point, at_point in metrics.groupby("point", sort=True):
         by_scenario = {name: frame for name, frame in at_point.groupby("scenario")}
         row: dict[str, Any] = {"point": int(point), **{n: float(at_point[n].iloc[0]) for n in names}}
-        strategy = by_scenario.get(setup.label)
-        for i, claim in enumerate(setup.scenario.theory_of_success):
-            label = setup.comparison_for(claim.compare)
-            comparison = by_scenario.get(label) if label else None
-            missing = strategy is None or (label is not None and comparison is None)
-            estimate = math.nan if missing else claim_estimate(claim, strategy, comparison)
-            row[f"estimate_{i}"] = estimate
-            row[f"holds_{i}"] = meets(claim, estimate)
-        rows.append(row)
+        rows.append({**row, **claim_estimates(setup, by_scenario)})
     return pd.DataFrame(rows)
 
 
@@ -233,9 +264,17 @@ def describe_box(box: dict[str, dict[str, float]], order: list[str]) -> str:
 
 
 def analyse_claims(
-    setup: ClaimSetup, points: pd.DataFrame, spec: ExperimentSpec, sensitivity: Sensitivity | None, seed: int
+    setup: ClaimSetup,
+    points: pd.DataFrame,
+    spec: ExperimentSpec,
+    sensitivity: Sensitivity | None,
+    seed: int,
+    also: Collection[str] = (),
 ) -> list[ClaimChallenge]:
-    x = points[list(spec.parameters)]
+    """``also``: columns of ``points`` outside the design (posterior draws) that scenario discovery
+    and feature scores consider too; sensitivity indices need the design and leave them out."""
+    designed = points[list(spec.parameters)]
+    x = points[[*spec.parameters, *also]]
     found = []
     for i, claim in enumerate(setup.scenario.theory_of_success):
         estimates = points[f"estimate_{i}"].to_numpy(dtype=float)
@@ -254,7 +293,7 @@ def analyse_claims(
             share_holding=share,
             statement="",
             feature_scores=scores,
-            sensitivity=_sensitivity(sensitivity, spec, x, estimates),
+            sensitivity=_sensitivity(sensitivity, spec, designed, estimates),
             failures=failures,
         )
         if prim_box is not None:
