@@ -3,18 +3,17 @@
 Two figures, each against the budget of 5 steps per second:
 
 1. in process: the page (``simulation.dashboard.app.Dashboard``) rendered by Solara without a
-   browser on ``scenarios/baseline.yaml``; each step is what Mesa's Play button does — step the
-   live run and its ghost (``TrainingSession.step``), then ``force_update()``, which re-renders
-   the main panels: the map picture (PNG), the live charts' Vega-Lite spec, the gap table. (The
-   sidebar — Mesa's controls, the lever panel — lives in Solara's app layout, which this harness
-   does not build; figure 2 includes it.) Median over ``--repeats`` runs of ``--steps`` steps
-   after two warm-up steps.
+   browser on ``scenarios/baseline.yaml``; each step is a click on the page's Step button — step
+   the live run and its ghost (``TrainingSession.step``) and re-render the page: the top bar,
+   the sidebar's lever panel, the map picture (PNG) and its hover labels, the live charts'
+   Vega-Lite spec, the gap table. Median over ``--repeats`` runs of ``--steps`` steps after two
+   warm-up steps.
 2. in the browser: ``ocsim dashboard`` served on a free loopback port, opened in Debian's headless
-   Chromium (Playwright), the Play Interval slider set to its minimum, Play pressed, and the month
-   counter the page shows read before and after ``--seconds`` seconds, with the server process's
-   CPU time over the same seconds. This is the whole page — sidebar included — plus sending each
-   month to the browser and drawing it there. Skipped (with the reason) without Chromium or
-   Playwright.
+   Chromium (Playwright), the pause between months set to 0, Play pressed, and the month counter
+   the page shows read before and after ``--seconds`` seconds, with the server process's CPU time
+   over the same seconds. This is the whole page plus sending each month to the browser, drawing
+   it there, and waiting for the browser to say it has drawn it before the next month (so pause
+   stops at the month on the screen). Skipped (with the reason) without Chromium or Playwright.
 
 Run from the repository root::
 
@@ -48,8 +47,8 @@ CHROMIUM_FLAGS = [
 
 def in_process(steps: int, repeats: int) -> list[float]:
     """Steps per second of stepping plus re-rendering the main panels, once per repeat."""
+    import ipyvuetify as v
     import solara
-    from mesa.visualization.utils import force_update
 
     from simulation.dashboard import app
     from simulation.dashboard.session import TrainingSession
@@ -58,14 +57,13 @@ def in_process(steps: int, repeats: int) -> list[float]:
     for _ in range(repeats):
         session = TrainingSession("baseline", scenarios_dir=str(SCENARIOS))
         _, context = solara.render(app.Dashboard(session, SCENARIOS, "baseline", 1), handle_error=False)
+        step = context.find(v.Btn, children=["Step"]).widget
         try:
             for _ in range(2):  # warm-up: first pictures, first chart spec
-                session.step()
-                force_update()
+                step.click()
             start = time.perf_counter()
             for _ in range(steps):
-                session.step()
-                force_update()
+                step.click()
             rates.append(steps / (time.perf_counter() - start))
         finally:
             context.close()
@@ -101,9 +99,9 @@ def in_browser(seconds: float, chromium: str) -> tuple[float, int, int, float]:
                     page.goto(server.url(port))
                     month = page.locator(".ocsim-month")
                     expect(month).to_have_text("Month 0 of 120", timeout=60_000)
-                    page.get_by_role("slider").first.focus()  # Mesa's Play Interval
+                    page.locator(".ocsim-interval [role=slider]").focus()  # pause between months
                     page.keyboard.press("Home")
-                    page.get_by_role("button", name="▶").click()
+                    page.locator(".ocsim-play").click()
                     expect(month).not_to_have_text("Month 0 of 120", timeout=30_000)
                     page.wait_for_timeout(1_000)
                     first, start = int(month.inner_text().split()[1]), time.perf_counter()

@@ -39,6 +39,8 @@ _EXPORTS = {
     "load_metrics": "simulation.storage",
     "load_runs": "simulation.storage",
     "load_snapshots": "simulation.storage",
+    "load_results": "simulation.storage",
+    "load_events": "simulation.storage",
 }
 
 __all__ = ["__version__", *_EXPORTS]

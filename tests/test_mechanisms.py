@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 import numpy as np
 
 from simulation.core.agents.member import Role, recruitment_pool
@@ -98,6 +100,21 @@ def test_bribe_acceptance_falls_as_integrity_rises():
     assert rates[0] > rates[1] > rates[2]
 
 
+def test_integrity_measures_make_bribes_less_tempting_without_a_switch():
+    """The integrity lever raises the hazard of being caught: temptation falls smoothly as
+    scrutiny rises, and a large enough bribe still tempts (a trade-off, not a switch to zero)."""
+    model = small_model()
+    official = _official(model, 0.5)
+    offer = 2.0 * model.spec.behaviour.corruption.bribe_threshold
+    temptations = []
+    for scrutiny in (1.0, 3.0, 5.0, 20.0):
+        model.modifiers.official_detection[:] = scrutiny
+        temptations.append(official.temptation(offer))
+    assert all(a > b for a, b in pairwise(temptations)), temptations
+    model.modifiers.official_detection[:] = 20.0
+    assert official.temptation(100.0 * offer) > 1.0
+
+
 def test_a_corrupt_official_protects_only_the_paying_group_in_their_block():
     model = small_model()
     payer, other = model.groups[0], model.groups[1]
@@ -156,6 +173,7 @@ def _leaderless_group(model, cohesion: float):
     lieutenants[1].cell = model.world.cell(*far)
     group.leader.die_or_exit()
     group.cohesion = cohesion
+    group.cash = 1e6  # a prize worth fighting for
     return group
 
 
@@ -214,11 +232,27 @@ def test_no_split_without_rivalry():
     assert _splits(cohesion=0.3, propensity=0.0, seeds=range(10)) == 0
 
 
-def test_a_group_that_loses_its_leader_loses_cohesion():
+def test_a_contested_succession_costs_cohesion_by_the_heirs_share_of_the_claims():
     model = small_model()
     group = _leaderless_group(model, cohesion=0.8)
     conflict.succession(model, group)
-    assert group.cohesion < 0.8
+    assert model.world.violence.sum() > 0  # two even claims and a rich group: the rival fights
+    assert 0.8 * 0.3 < group.cohesion < 0.8 * 0.7  # an even contest: about half the bond is lost
+
+
+def test_an_undisputed_heir_keeps_the_group_together():
+    poor = small_model()
+    group = _leaderless_group(poor, cohesion=0.8)
+    group.cash = 0.0  # nothing to fight over: the rival's expected prize is below a fight's cost
+    conflict.succession(poor, group)
+    assert group.challenger is None and group.cohesion == 0.8
+    lone = small_model(behaviour__ocg__succession_noise_months=0.0)
+    group = _leaderless_group(lone, cohesion=0.8)
+    group.cash = 100.0  # worth a fight for an even claim (50 k > 30 k), not for a weak one
+    lieutenants = [m for m in group.members if m.role is Role.LIEUTENANT]
+    lieutenants[1].experience = 1  # a weak claim: 1 / 41 of the prize is not worth a fight
+    conflict.succession(lone, group)
+    assert group.challenger is None and group.cohesion == 0.8
 
 
 def test_demand_falls_as_price_rises():
@@ -240,3 +274,46 @@ def test_seizures_are_passed_on_in_the_price():
             group.set_price()
         prices[label] = group.price
     assert prices["policed"] > prices["calm"]
+
+
+def _testimonies(strength: float, trust: float, protection: float = 1.0, seed: int = 5) -> int:
+    """Rescued victims of a group who testify, where the group holds their home this firmly."""
+    model = small_model(seed)
+    group = model.groups[0]
+    x, y = group.hub
+    for _ in range(400):
+        victimisation.Victim(model, group, "exploitation", model.world.cell(x, y), model.steps)
+    model.world.enforcement[:] = 500.0  # everyone is rescued: what varies is who testifies
+    model.world.control_strength[x, y] = strength
+    model.world.police_trust[x, y] = trust
+    model.modifiers.witness[:] = protection
+    victimisation.victim_transitions(model)
+    return len(model.testimonies)
+
+
+def test_victims_testify_by_trust_against_fear_of_the_group():
+    """Same seed, same draws: only the victim's situation differs. Witness protection divides
+    the fear of the group, so it gives back testimony where the group holds firmly."""
+    trusting, wary = _testimonies(0.2, 0.8), _testimonies(0.2, 0.1)
+    afraid, protected = _testimonies(0.9, 0.8), _testimonies(0.9, 0.8, protection=3.0)
+    assert trusting > wary
+    assert trusting > afraid
+    assert protected > afraid
+
+
+def test_enablers_weigh_a_clients_fee_against_the_risk_it_adds():
+    """The same client is worth serving under little scrutiny and turned away under much; and a
+    busier enabler (more fee income at stake) is the more careful."""
+    model = small_model()
+    group = model.groups[0]
+    enabler = next(iter(model.enablers))
+    for client in list(enabler.clients):
+        enabler.drop_client(client)
+    enabler.handled.clear()
+    business = 200.0
+    assert enabler.worth_serving(group, business)
+    model.modifiers.enabler_detection[:] = 20.0
+    assert not enabler.worth_serving(group, business)
+    model.modifiers.enabler_detection[:] = 1.0
+    enabler.handled.update({1000 + i: 2000.0 for i in range(3)})  # three big clients already
+    assert not enabler.worth_serving(group, business)

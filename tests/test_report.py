@@ -16,17 +16,21 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from simulation.analysis import event_study, window_effect
 from simulation.analysis.claims import ClaimVerdict
 from simulation.cli import app
 from simulation.core.indicators import DISPLACEMENT_INDICATORS, INDICATORS
 from simulation.experiments import ExperimentSpec, run_experiment
 from simulation.formatting import format_claim_value, format_percent
 from simulation.report import build_report, figures, summary, write_report
+from simulation.report import event_study as report_event_study
 from simulation.report.build import _claims_table
 from simulation.report.data import ExperimentData
+from simulation.report.event_study import EventStudyData
 from simulation.theory import run_claim_test
 from simulation.theory.challenge import run_challenge
 from tests.conftest import ROOT
+from tests.test_event_study import synthetic_run
 
 cli = CliRunner()
 
@@ -426,6 +430,7 @@ def _synthetic_experiments() -> list[ExperimentData]:
             "world.grid.width": 24,
         }
     )
+    paired.event_study = _synthetic_event_study()
     sweep = ExperimentData(
         "risk_sweep",
         "sweep",
@@ -435,7 +440,19 @@ def _synthetic_experiments() -> list[ExperimentData]:
         pd.DataFrame(),
         [],
     )
+    sweep.event_study = EventStudyData("risk_sweep", runs=4, problem="The 4 runs did not keep the layer.")
     return [sweep, paired]  # the report puts the tested strategy first whatever the order
+
+
+def _synthetic_event_study() -> EventStudyData:
+    """Six runs in which violence doubles in the territory from each removal on, nowhere else."""
+    runs = [synthetic_run(20, 1.0, seed=s) for s in range(6)]
+    options = {"kind": "leader_arrest", "layer": "violence", "where": {"convicted": True}, "resamples": 300}
+    return EventStudyData(
+        "synthetic", runs=6, used=6, arrests=6, removals=6,
+        study=event_study(runs, window=(-12, 20), **options),
+        effects={months: window_effect(runs, months, **options) for months in ((0, 5), (0, 11))},
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -463,6 +480,100 @@ def test_the_report_opens_with_the_answer(synthetic_report):
     sweep_figures = [p.name for p in synthetic_report.figures if p.name.startswith("risk-sweep-")]
     assert sweep_figures == ["risk-sweep-behaviour-ocg-risk-aversion.png"]
     assert "Held at one value in every run (so not plotted): world.grid.width = 24" in page
+
+
+def test_the_event_study_speaks_first_then_shows_its_figure(synthetic_report):
+    page = synthetic_report.path.read_text()
+    answer = page[page.index('id="summary"') : page.index('id="test-synthetic-claims"')]
+    study = answer[answer.index("Violence around leaders' removals: synthetic") :]
+    assert "(6 removals in 6 runs;" in study
+    sentences = re.findall(r"<li>(.*?)</li>", study[: study.index("</ul>")])
+    assert len(sentences) == 4, "one sentence per area: territory, ring 1, ring 2, rest"
+    first = re.fullmatch(
+        r"After a leader&#x27;s removal \(arrest and conviction\), violence in the group&#x27;s own "
+        r"territory rose by ([\d.]+)% \(90% interval \+([\d.]+)% to \+([\d.]+)%\) in the 12 months from "
+        r"the removal \(months <span class=\"nowrap\">0–11</span>\) against its mean over the 12 months "
+        r"before, over 6 removals in 6 runs\.",
+        sentences[0],
+    )
+    assert first is not None, sentences[0]
+    estimate, low, high = (float(g) for g in first.groups())
+    assert 90 <= estimate <= 110 and low < estimate < high
+    assert sentences[1].startswith("In the cells next to it (one step away), violence ")
+    assert sentences[3].startswith("In the rest of the grid, violence ")
+    assert "association" in study  # a before/after design, said so
+    assert "risk_sweep" in answer and "The 4 runs did not keep the layer." in answer
+    evidence = page.index('id="test-synthetic-event-study"')
+    assert page.index('id="test-synthetic-displacement"') < evidence < page.index('id="risk-sweep-sweep"')
+    assert "months 0–5 after: change [90% interval]" in page
+    assert any(p.name == "test-synthetic-event-study.png" for p in synthetic_report.figures)
+
+
+def test_event_study_changes_read_as_words():
+    text = report_event_study.change_text
+    assert text({"percent": 101.19, "low": 82.29, "high": 120.27}) == (
+        "rose by 101% (90% interval +82.3% to +120%)"
+    )
+    assert (
+        text({"percent": -7.58, "low": -17.2, "high": 0.43})
+        == "fell by 7.58% (90% interval −17.2% to +0.43%)"
+    )
+    assert text({"percent": 0.0, "low": -1.0, "high": 1.0}).startswith("did not change (")
+    assert "no violence there in the months before" in text(
+        {"percent": np.nan, "low": np.nan, "high": np.nan}
+    )
+    assert report_event_study.targets_leaders(
+        {"strategy": {"pursue": {"leadership_targeting": {"intensity": 1}}}}
+    )
+    assert not report_event_study.targets_leaders(
+        {"strategy": {"pursue": {"leadership_targeting": {"intensity": 0.0}}}}
+    )
+    assert not report_event_study.targets_leaders({"strategy": {"pursue": {"leadership_targeting": None}}})
+
+
+KINGPIN = {
+    "name": "kingpin_small",
+    "steps": 24,
+    "world": {"grid": {"width": 24, "height": 24}, "ocgs": {"count": 4, "members": 20},
+              "geography": {"urban_centres": 3}},  # tests.conftest.SMALL_WORLD
+    "strategy": {"pursue": {"leadership_targeting": {"intensity": 1.0, "start": 3}}},
+    "output": {"snapshot_every": 0},
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def kingpin_report(tmp_path_factory):
+    """Two sweeps of a small world that targets leaders: one keeps the monthly violence layer (set
+    in the experiment file) and also has runs without the lever, the other keeps no layer."""
+    tmp_path = tmp_path_factory.mktemp("kingpin")
+    path = tmp_path / "kingpin_small.yaml"
+    path.write_text(yaml.safe_dump(KINGPIN))
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    for name, output, intensities in (("kept", {"history": ["violence"]}, [0.0, 1.0]), ("lost", {}, [1.0])):
+        spec = {"name": name, "scenarios": [str(path)], "replications": 3, "seed": 5, "output": output,
+                "parameters": {"strategy.pursue.leadership_targeting.intensity": intensities}}  # fmt: skip
+        run_experiment(ExperimentSpec.model_validate(spec), executor="serial", db=url)
+    out = tmp_path / "report.html"
+    result = cli.invoke(app, ["report", "--db", url, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_report_studies_leaders_removals_from_stored_runs(kingpin_report):
+    out = kingpin_report
+    page = out.read_text()
+    answer = page[page.index('id="summary"') : page.index("</section>")]
+    kept = answer[answer.index("Violence around leaders' removals: kept") :]
+    removals = re.search(r"\((\d+) removals in 3 runs;", kept)
+    assert removals is not None, kept[:300]  # the three runs with the lever on, not those at 0
+    assert f"over {removals.group(1)} removals in 3 runs." in kept
+    assert "violence in the group&#x27;s own territory " in kept
+    lost = answer[answer.index("Violence around leaders' removals: lost") :]
+    assert "The 3 runs with leadership targeting did not keep the monthly violence layer" in lost
+    assert "output.history" in lost and "history: [violence]" in lost
+    assert 'id="kept-event-study"' in page and 'id="lost-event-study"' in page
+    assert (out.parent / "report_figures" / "kept-event-study.png").is_file()
+    assert not (out.parent / "report_figures" / "lost-event-study.png").exists()
 
 
 def test_long_figure_titles_stay_inside_the_figure():
@@ -548,3 +659,37 @@ def test_the_answer_is_above_the_fold_in_a_browser(synthetic_report, chromium, t
     shot = tmp_path / "report.png"
     check_in_browser(synthetic_report.path, chromium, shot)
     assert shot.read_bytes().startswith(b"\x89PNG")
+
+
+def test_runs_stored_without_their_layer_are_named_with_what_to_do(kingpin_report, tmp_path):
+    """A run whose scenario lists the layer but whose layer is not stored (an earlier ocsim stored
+    it) cannot be redone by a sweep: the report says so instead of advising a re-run."""
+    from sqlalchemy import delete
+
+    from simulation.report.data import gather
+    from simulation.storage import ResultsStore
+    from simulation.storage.schema import histories
+
+    copy = tmp_path / "r.sqlite"
+    shutil.copy(kingpin_report.parent / "r.sqlite", copy)
+    with ResultsStore(f"sqlite:///{copy}") as store:
+        plan = store.experiment_plan("kept")
+        targeted = plan[plan["strategy.pursue.leadership_targeting.intensity"] > 0]["run_id"]
+        with store.engine.begin() as conn:
+            conn.execute(delete(histories).where(histories.c.run_id == int(targeted.iloc[0])))
+        study = gather(store, "kept").event_study
+    assert (study.runs, study.used, study.stale) == (3, 2, 1)
+    assert (
+        "over" in report_event_study.sentences(study)[0]
+        and "in 2 runs." in report_event_study.sentences(study)[0]
+    )
+    caveat = report_event_study.caveat(study)
+    assert (
+        "1 of the 3 runs with leadership targeting list violence under output.history but were stored"
+        in caveat
+    )
+    assert "new database" in caveat and "Those runs are left out." in caveat
+    missing = EventStudyData("x", runs=4, used=0, stale=0)
+    assert report_event_study.why_missing(missing).startswith(
+        "The 4 runs with leadership targeting did not keep the monthly violence layer; to keep it, add "
+    )

@@ -24,8 +24,7 @@ import pandas as pd
 from simulation.calibration.posterior import weighted_quantiles
 from simulation.calibration.statistics import Target, compile_targets, summary_statistics
 from simulation.calibration.verdicts import plain_values
-from simulation.storage import ResultsStore
-from simulation.storage.ensembles import ensemble_record, posterior_frame
+from simulation.storage.ensembles import finished_ensemble
 
 PREDICTIVE_STREAM = 2**64 + 1
 """Spawn-key head of the check's seeds: particle seeds use keys below 2**64, generations 2**64."""
@@ -107,13 +106,7 @@ def posterior_predictive(
     from simulation.runner import run_scenario
     from simulation.scenario.loader import apply_overrides, validate_scenario
 
-    with ResultsStore(db) as store:
-        record = ensemble_record(store, name)
-        posterior = posterior_frame(store, name)
-    if record is None or posterior is None:
-        raise LookupError(f"no ensemble named {name!r}")
-    if posterior.empty:
-        raise LookupError(f"ensemble {name!r} has no finished generation yet")
+    record, posterior = finished_ensemble(db, name)
     raw, steps, targets, rebuilt = simulation_setup(record)
     source = f"ensemble {name} (scenario {record.get('scenario')})"
     series_metrics = sorted({t.metric for t in targets if t.statistic == "value"})

@@ -429,12 +429,13 @@ def export(
     db: DbOption = None,
     format: Annotated[ExportFormat, typer.Option("--format", help="File format.")] = ExportFormat.csv,
 ) -> None:
-    """Write an experiment's tidy metrics, runs and specification to files."""
+    """Write an experiment's tidy metrics, events, runs and specification to files."""
     store = open_store(db)
     with store:
         record = require_experiment(store, experiment)
         metrics = store.load_metrics(experiment=experiment, initial=True)  # step 0: the initial state
         plan = store.experiment_plan(experiment)
+        events = _labelled_events(store.load_events(experiment=experiment), plan)
         run_table = store.load_runs(experiment=experiment).drop(columns=["config"])
         sweeps = load_sweeps(store, experiment)
     try:
@@ -451,6 +452,7 @@ def export(
     }
     written = [
         _write_frame(metrics, out / f"metrics.{format.value}", format),
+        _write_frame(events, out / f"events.{format.value}", format),
         _write_frame(plan, out / f"plan.{format.value}", format),
         _write_frame(run_table, out / f"runs.{format.value}", format),
         _write_text(json.dumps(meta, indent=2, default=str), out / "experiment.json"),
@@ -459,6 +461,18 @@ def export(
         fmt.stdout().print(f"wrote {path}", markup=False, soft_wrap=True)
     if metrics.empty:
         fmt.print_error(f"experiment {experiment!r} has no finished runs yet; metrics file is empty")
+
+
+def _labelled_events(events, plan):
+    """Events with the experiment's labels of their run (scenario, point, replication) after run_id,
+    as the metrics file has them; ``cells`` (flat indices x * height + y) become JSON lists."""
+    import pandas as pd
+
+    labels = plan.dropna(subset=["run_id"])[["run_id", "scenario", "point", "replication"]]
+    labels = labels.astype({"run_id": "int64"})
+    if events.empty:
+        return pd.DataFrame(columns=[*labels.columns, *events.columns[1:]])
+    return labels.merge(events, on="run_id", how="inner")  # the plan's order, each run's in time order
 
 
 def _write_frame(frame, path: Path, format: ExportFormat) -> Path:

@@ -216,6 +216,22 @@ INDICATORS: tuple[Indicator, ...] = (
         definition="population-weighted mean of the layer",
     ),
     Indicator(
+        "police_trust",
+        "outcome",
+        "index 0-1",
+        "residents' population-weighted trust in the police",
+        _population_mean("police_trust"),
+        definition="population-weighted mean of the blocks' mean household trust",
+    ),
+    Indicator(
+        "reporting_willingness",
+        "outcome",
+        "share",
+        "share of households willing to report to the police, population-weighted",
+        _population_mean("reporting"),
+        definition="population-weighted mean of the blocks' share of households deciding to report",
+    ),
+    Indicator(
         "illicit_price",
         "outcome",
         "k/unit",
@@ -474,6 +490,8 @@ PRINCIPLE_OF: dict[str, str] = {
     # PROMOTE: partnerships, communities, cooperation
     "community_resilience": "promote",
     "ocg_legitimacy": "promote",
+    "police_trust": "promote",
+    "reporting_willingness": "promote",
     "community_reports": "promote",
     "cross_border_operations": "promote",
     "corrupt_officials": "promote",

@@ -136,6 +136,8 @@ class CriminalMarketModel(mesa.Model):
         self.last_activity = np.zeros(shape)
         self.last_violence = np.zeros(shape)
         self.reports = np.zeros(shape)
+        self.residents: community.Residents
+        """Every block's households (``community.populate``)."""
         self.last_reports = self.reports
         self.mean_effort = 0.0
         self.wage_factor = np.zeros(shape)

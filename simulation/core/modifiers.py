@@ -43,7 +43,7 @@ MODIFIERS: tuple[Modifier, ...] = (
     Modifier("identification", 1.0, "victimisation: identification hazard per unit effort"),
     Modifier("support", 1.0, "victimisation: chance an identified victim enters support"),
     Modifier("compensation", 1.0, "victimisation: chance a supported victim is compensated"),
-    Modifier("witness", 1.0, "victimisation: chance a rescued victim testifies"),
+    Modifier("witness", 1.0, "victimisation: divides the fear of the group a victim weighs (protection)"),
     Modifier("grievance_relief", 0.0, "Community.update: subtracted from the grievance target"),
     Modifier("legitimacy_shift", 0.0, "Community.update: subtracted from the OCG-legitimacy target"),
     Modifier("trust_shift", 0.0, "Community.update: added to the trust-in-the-state target"),

@@ -441,7 +441,6 @@ class OCGBehaviour(Section):
     unpaid_cohesion_loss: float = share(
         0.1, "cohesion lost in a month the group cannot pay its people", unit="0-1"
     )
-    succession_shock: float = share(0.5, "cohesion a group loses when its leader falls", unit="0-1")
     succession_noise_months: float = param(
         6.0,
         unit="months",
@@ -568,6 +567,37 @@ class PolicingBehaviour(Section):
         le=100,
         rationale="weight of a community report, relative to a unit of activity, in the signal",
     )
+    contact_rate: float = param(
+        0.03,
+        unit="contacts/household/month",
+        ge=0,
+        le=10,
+        rationale="police-initiated contacts (stops, searches, questioning) a household has where effort is "
+        "the grid mean; proportional to the block's effort",
+        source="BJS Police-Public Contact Survey 2018 (Harrell & Davis 2020): about 10% of residents 16+ had "
+        "a police-initiated contact in a year; a household of 2-3 adults, per month",
+    )
+    unfair_share: float = share(
+        0.1,
+        "share of contacts a household experiences as unfair (a wrongful stop, disrespect, force) "
+        "under rights-compliant policing",
+        source="BJS PPCS 2018: about 1 in 10 people stopped said the police did not behave properly",
+    )
+    heavy_handed_contact_multiplier: float = param(
+        3.0,
+        unit="x",
+        ge=1,
+        le=20,
+        rationale="heavy-handed policing stops and searches this many times as often per unit of effort",
+        source="NYC stop-question-frisk: 97k stops in 2002, 686k in 2011 (about x7 at the peak); "
+        "default a moderate x3, an assumption inside that span",
+    )
+    heavy_handed_unfair_share: float = share(
+        0.4,
+        "share of contacts experienced as unfair under heavy-handed policing",
+        source="NYC stop-question-frisk 2004-2012: about 88% of stops ended without arrest or summons "
+        "and force was used in about 20% (Floyd v. City of New York, 2013); 0.4 an assumption inside",
+    )
     heavy_handed_concentration: float = param(
         1.5,
         unit="exponent",
@@ -600,7 +630,14 @@ class PolicingBehaviour(Section):
         rationale="conviction gain per live testimony against the group",
     )
     max_conviction: float = share(0.95, "ceiling of the conviction probability", unit="probability")
-    confiscation_rate: float = share(0.2, "share of a group's cash confiscated per senior conviction")
+    confiscation_rate: float = share(
+        0.04,
+        "share of a group's cash confiscated per senior conviction",
+        source="Europol (2016), Does crime still pay? Criminal asset recovery in the EU: about 2.2% of "
+        "criminal proceeds are provisionally seized or frozen and 1.1% confiscated; 0.04 gives the "
+        "baseline about 2% of the groups' revenue confiscated, enablers' forfeits included (measured, "
+        "seeds 1-2, months 13-120)",
+    )
     laundered_exposure: float = share(0.2, "share of confiscation_rate that reaches laundered assets")
     cooperation: float = share(0.05, "chance a trail abroad becomes a joint operation", unit="probability")
     control_erosion: float = param(
@@ -622,6 +659,14 @@ class CorruptionBehaviour(Section):
         ge=0,
         le=120,
         rationale="months of detection risk an official weighs against a bribe",
+    )
+    penalty_if_caught: float = param(
+        24.0,
+        unit="k",
+        ge=0,
+        le=1e5,
+        rationale="what an official expects to lose if caught (dismissal, lost pay, prosecution), weighed "
+        "against the bribes expected before then; assumption: about two years' pay",
     )
     integrity_noise: float = param(
         0.05,
@@ -659,6 +704,20 @@ class EnablerBehaviour(Section):
     )
     max_detection: float = share(0.9, "ceiling of the monthly disruption hazard", unit="probability/month")
     entry_rate: float = share(0.1, "chance a missing enabler is replaced", unit="probability/month")
+    risk_horizon_months: float = param(
+        12.0,
+        unit="months",
+        ge=0,
+        le=120,
+        rationale="months of fee income an enabler weighs as lost if caught",
+    )
+    penalty_if_caught: float = param(
+        50.0,
+        unit="k",
+        ge=0,
+        le=1e5,
+        rationale="what else an enabler loses if caught (licence, practice, prosecution); assumption",
+    )
 
     @model_validator(mode="after")
     def _ranges(self) -> EnablerBehaviour:
@@ -667,26 +726,88 @@ class EnablerBehaviour(Section):
 
 
 class CommunityBehaviour(Section):
-    """Communities' attitudes and reporting (Community.update, community.respond)."""
+    """Residents' experiences, attitudes and decisions (community.Residents, community.respond)."""
 
+    households_per_block: int = param(
+        40,
+        unit="households",
+        ge=1,
+        le=2000,
+        rationale="households simulated per block, each with its own attitudes and thresholds (a sample "
+        "of the block's residents: their shares are the block's reporting and support for the groups)",
+    )
+    attitude_spread: float = param(
+        0.1,
+        unit="0-1 (sd)",
+        ge=0,
+        le=1,
+        rationale="spread of households' starting trust and sympathy around the block's baseline",
+    )
     violence_weight: float = param(
-        0.5, unit="per incident/1000 residents", ge=0, le=100, rationale="harm and fear per violent incident"
+        0.5,
+        unit="per incident/1000 residents",
+        ge=0,
+        le=100,
+        rationale="hazard that a household is harmed or frightened, per violent incident per 1000 residents",
     )
     victimisation_weight: float = param(
-        0.5, unit="per victim/1000 residents", ge=0, le=100, rationale="harm per victimisation"
+        0.5,
+        unit="per victim/1000 residents",
+        ge=0,
+        le=100,
+        rationale="hazard that a household is harmed, per victim of the groups per 1000 residents",
     )
     services_weight: float = param(
-        0.5, unit="per k/1000 residents", ge=0, le=100, rationale="legitimacy gain per k of group services"
+        0.5,
+        unit="per k/1000 residents",
+        ge=0,
+        le=100,
+        rationale="hazard that a household benefits from the groups' services, per k per 1000 residents",
     )
-    enforcement_weight: float = param(
-        0.3, unit="1", ge=0, le=10, rationale="ceiling of the 'abuse' term under heavy-handed enforcement"
+    service_gain: float = share(
+        0.1, "share of the distance to full sympathy a household goes when the groups serve it"
     )
     fear_sensitivity: float = param(
-        2.0, unit="1", ge=0, le=100, rationale="fear = 1 - exp(-sensitivity x violence_weight x violence)"
+        2.0,
+        unit="1",
+        ge=0,
+        le=100,
+        rationale="fear = 1 - exp(-sensitivity x (violence_weight x violence + harmed this month))",
     )
-    harm_legitimacy_cost: float = param(
-        0.5, unit="1", ge=0, le=10, rationale="legitimacy the groups lose per unit of harm"
+    harm_legitimacy_cost: float = share(
+        0.5, "share of its sympathy for the groups a household loses when they harm it"
     )
+    harm_grievance: float = share(
+        0.2, "share of the distance to full grievance a household goes when it is harmed"
+    )
+    contact_learning: float = share(
+        0.05,
+        "share of the distance to full trust a household goes after a fair police contact",
+        source="assumption; Tyler (2006) Why People Obey the Law: treatment in a contact, not its outcome, "
+        "moves legitimacy",
+    )
+    unfair_asymmetry: float = param(
+        4.0,
+        unit="x",
+        ge=1,
+        le=20,
+        rationale="an unfair contact costs this many times the trust a fair one earns",
+        source="Skogan (2006), Policing & Society 16(2): the impact of a bad experience is 4 to 14 times "
+        "that of a good one; the low end",
+    )
+    unfair_grievance: float = share(
+        0.1, "share of the distance to full grievance a household goes after an unfair contact"
+    )
+    word_of_mouth: float = param(
+        3.0,
+        unit="households/contact",
+        ge=0,
+        le=100,
+        rationale="households of the block who hear of each unfair contact",
+        source="assumption; Rosenbaum et al. (2005), Police Quarterly 8(3): vicarious experience of the "
+        "police moves attitudes as direct experience does",
+    )
+    vicarious_weight: float = share(0.5, "weight of an unfair contact heard of, relative to one lived")
     corruption_trust_cost: float = share(0.5, "share of trust lost where every official is corrupt")
     grievance_exclusion_weight: float = param(
         0.5, unit="1", ge=0, le=10, rationale="grievance per point of exclusion"
@@ -696,10 +817,10 @@ class CommunityBehaviour(Section):
         unit="1",
         ge=0,
         le=10,
-        rationale="groups' legitimacy per point of exclusion where the state is absent",
+        rationale="baseline sympathy for the groups per point of exclusion, scaled by distrust of the state",
     )
     legitimacy_floor: float = share(
-        0.05, "groups' legitimacy with no exclusion, harm or services", unit="0-1"
+        0.05, "households' baseline sympathy for the groups with no exclusion, harm or services", unit="0-1"
     )
     resilience_base: float = share(0.25, "resilience with no trust, grievance or legitimacy", unit="0-1")
     resilience_trust_weight: float = param(
@@ -722,7 +843,9 @@ class CommunityBehaviour(Section):
         rationale="reportable incidents residents see per unit of activity",
     )
     adaptation: float = share(
-        0.1, "share of the gap to target attitudes closed each month", unit="share/month"
+        0.1,
+        "share of the gap to its baseline attitudes a household closes each month (memory fades)",
+        unit="share/month",
     )
 
 
@@ -746,12 +869,22 @@ class VictimBehaviour(Section):
     revictimisation_rate: float = share(
         0.03, "re-victimisation hazard at control strength 1 in a controlled cell", unit="probability/month"
     )
-    escape_rate: float = share(0.05, "monthly chance a victim gets away", unit="probability/month")
+    escape_rate: float = share(
+        0.05,
+        "monthly chance a victim comes forward to the police where trust minus fear of the group equals "
+        "forward_reference_trust",
+        unit="probability/month",
+    )
+    forward_reference_trust: float = share(
+        0.5, "trust in the police (net of fear of the group) at which victims come forward at escape_rate"
+    )
     witness_propensity: float = share(
-        0.2, "chance a rescued victim testifies, x (base + reporting)", unit="probability"
+        0.2,
+        "chance a rescued victim testifies, x (base + trust in the police) x (1 - fear of the group)",
+        unit="probability",
     )
     testimony_base: float = param(
-        0.5, unit="1", ge=0, le=10, rationale="testimony factor without community support (base + reporting)"
+        0.5, unit="1", ge=0, le=10, rationale="testimony factor with no trust in the police (base + trust)"
     )
     testimony_months: int = param(
         12,

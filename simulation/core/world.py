@@ -29,6 +29,7 @@ LAYERS_FLOAT = (
     "violence",
     "victimisation",
     "reporting",
+    "police_trust",
 )
 LAYERS_INT = ("jurisdiction", "entry_point", "control", "block")
 

@@ -92,6 +92,15 @@ class MapPicture:
     scale: tuple[float, float] | None
     """Lowest and highest value of the colour scale; None for territories."""
     zones: tuple[str, ...]
+    data: np.ndarray | None = None
+    """The values painted, [x, y] (group ids for territories, 0/1 for cells that changed hands)."""
+    layer: str = ""
+    view: str = "live"
+
+    @property
+    def cells(self) -> tuple[int, int]:
+        """(columns, rows) of cells in the picture."""
+        return (0, 0) if self.data is None else (int(self.data.shape[0]), int(self.data.shape[1]))
 
     def png(self) -> bytes:
         buffer = io.BytesIO()
@@ -189,4 +198,39 @@ def map_picture(session: TrainingSession, layer: str = "control", view: View = "
     if scale is not None:
         pixels = np.concatenate([pixels, _scale_strip(pixels, cmap, norm, *scale, font)], axis=1)
     title = f"{title} — {VIEWS[view]}, month {session.month}"
-    return MapPicture(np.ascontiguousarray(pixels), title, scale, tuple(zones))
+    return MapPicture(np.ascontiguousarray(pixels), title, scale, tuple(zones), np.asarray(data), layer, view)
+
+
+LAYER_UNITS: dict[str, str] = {
+    "activity": "units",
+    "violence": "incidents",
+    "enforcement": "effort units",
+    "victimisation": "new victims",
+    "control_strength": "",
+    "ocg_legitimacy": "",
+    "population": "persons",
+}
+
+
+def hover_labels(picture: MapPicture) -> tuple[list[str], list[int]]:
+    """What the map says under the mouse: distinct labels, and each cell's label (row by row from
+    the north, as the picture is painted). Formatted here, by the rules of ``texts``, so the page
+    only looks them up."""
+    from simulation.dashboard import texts
+
+    if picture.data is None:
+        return [], []
+    cells = np.asarray(picture.data).T[::-1]  # [y, x], north up
+    values, index = np.unique(cells, return_inverse=True)
+    if picture.layer == "control" and picture.view == "difference":
+        labels = ["same group as in the comparison run", "held by another group than in the comparison run"]
+        labels = [labels[int(v)] for v in values]
+    elif picture.layer == "control":
+        labels = ["no group" if v < 0 else f"group {int(v)}" for v in values]
+    else:
+        unit = LAYER_UNITS.get(picture.layer, "")
+        shown = texts.gap if picture.view == "difference" else texts.level
+        labels = [texts.with_unit(shown(float(v), unit), unit) for v in values]
+        if picture.view == "difference":
+            labels = [f"{label} (live − comparison)" for label in labels]
+    return labels, index.ravel().astype(int).tolist()

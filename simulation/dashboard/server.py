@@ -79,6 +79,8 @@ def environment(folder: Path, scenario: str | None, seed: int) -> dict[str, str]
         env.pop(FIRST_ENV, None)
     env[SEED_ENV] = str(int(seed))
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # a fixed badge in the corner would cover the page
+    env["SOLARA_THEME_TITLE"] = "ocsim dashboard"
     # Solara warns at every page load that samesite=none cookies need https; on 127.0.0.1 it
     # falls back to samesite=lax, which is what a local page wants
     quiet = "ignore:Cookies with samesite=none require https:UserWarning"

@@ -175,6 +175,8 @@ def _fixed_overrides(spec: ExperimentSpec) -> dict[str, Any]:
         fixed["output.snapshot_every"] = spec.output.snapshot_every
     if spec.output.keep is not None:
         fixed["output.keep"] = list(spec.output.keep)
+    if spec.output.history:  # empty: each scenario's own list
+        fixed["output.history"] = list(spec.output.history)
     return fixed
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from simulation.experiments.plan import RunTask
-from simulation.storage.codec import MetricTable, encode_snapshots
+from simulation.storage.codec import MetricTable, encode_events, encode_history, encode_snapshots
 from simulation.storage.records import RunRecord
 from simulation.storage.store import metrics_to_store
 
@@ -24,7 +24,8 @@ def run_batch(tasks: Sequence[RunTask]) -> list[RunRecord]:
 
 
 def run_task(task: RunTask) -> RunRecord:
-    """One run as a record: finished with metrics and snapshots, or failed with the traceback."""
+    """One run as a record: finished with metrics, snapshots, events and history, or failed with
+    the traceback."""
     from simulation.runner import run_scenario
     from simulation.scenario.schema import Scenario
 
@@ -35,6 +36,8 @@ def run_task(task: RunTask) -> RunRecord:
         result = run_scenario(scenario, seed=task.seed.seed, steps=task.steps)
         record.metrics = MetricTable.from_frame(metrics_to_store(result))
         record.snapshots = encode_snapshots(result.snapshots)
+        record.events = encode_events(result.events)
+        record.history = encode_history(result.history)
         record.status = "finished"
     except Exception as exc:  # recorded; the sweep goes on
         record.error = f"{type(exc).__name__}: {exc}"

@@ -16,7 +16,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from simulation.formatting import MINUS, format_claim_value, format_number, format_percent
-from simulation.report import figures, summary
+from simulation.report import event_study, figures, summary
 from simulation.report.data import ExperimentData, gather
 from simulation.report.framework import displacement_table, evaluation_window, framework_table
 from simulation.storage import ResultsStore
@@ -122,6 +122,12 @@ def _minus_signs(text: str) -> str:
     return re.sub(r"(?<![\w.])-(?=\d)", MINUS, text)
 
 
+def _with_code(text: str) -> str:
+    """Generated text as HTML: escaped, minus signs, month ranges kept whole, `code` set as code."""
+    escaped = _keep_ranges(html.escape(_minus_signs(text)))
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped)
+
+
 def _slug(text: str) -> str:
     return "".join(ch if ch.isalnum() else "-" for ch in text).strip("-").lower()
 
@@ -182,6 +188,8 @@ def _summary(data: list[ExperimentData]) -> str:
             for c in finding["claims"]
         ]
         parts.append(f"<ul>{''.join(items)}</ul>")
+    for d in data:
+        parts.append(_event_study_summary(d))
     sweeps = [d for d in data if d.kind == "sweep"]
     if sweeps:
         parts.append("<h3>Sweeps</h3><ul>")
@@ -196,6 +204,64 @@ def _summary(data: list[ExperimentData]) -> str:
         parts.append("</ul>")
     parts.append("</section>")
     return "".join(parts)
+
+
+def _event_study_summary(data: ExperimentData) -> str:
+    """The event study's answer: one sentence per area, or plainly why there is none."""
+    study = data.event_study
+    if study is None:
+        return ""
+    anchor = f"{_slug(data.name)}-event-study"
+    head = f"Violence around leaders' removals: {html.escape(study.label)}"
+    if study.problem is not None:
+        return f'<h3>{head} (<a href="#{anchor}">details</a>)</h3><p>{_with_code(study.problem)}</p>'
+    items = "".join(f"<li>{_with_code(sentence)}</li>" for sentence in event_study.sentences(study))
+    return (
+        f'<h3>{head} ({study.removals} removals in {study.used} runs; <a href="#{anchor}">evidence</a>)</h3>'
+        f'<ul>{items}</ul><p class="small">{_with_code(event_study.caveat(study))}</p>'
+    )
+
+
+def _event_study_section(w: _Writer, data: ExperimentData) -> None:
+    """The event study's evidence: the figure, the table of windows, or why there is none."""
+    study = data.event_study
+    if study is None:
+        return
+    slug = _slug(data.name)
+    w.heading(f"{study.label}: violence around leaders' removals (event study)", f"{slug}-event-study")
+    if study.problem is not None or study.study is None:
+        w.parts.append(f"<p>{_with_code(study.problem or 'No event study.')}</p>")
+        return
+    first, last = event_study.WINDOW
+    w.parts.append(
+        "<p>"
+        + _with_code(
+            f"Every removal of a leader (an arrest that ended in conviction: a `leader_arrest` event with "
+            f"`convicted` true) in the {study.used} runs with leadership targeting, {study.removals} of "
+            f"{study.arrests} arrests of leaders. For each, {event_study.LAYER} summed over the group's "
+            "territory at the removal, over the cells one and two Moore steps around it and over the "
+            f"rest of the grid, month by month from {first} to +{last}, as % of the same area's mean over "
+            "the 12 months before; pooled over removals as a ratio of sums, with a "
+            f"{event_study.CONFIDENCE:.0%} band from a bootstrap over runs. {event_study.caveat(study)}"
+        )
+        + "</p>"
+    )
+    w.figure(
+        figures.event_study(
+            study.study,
+            event_study.LAYER,
+            f"{study.label}: {event_study.LAYER} around {study.removals} leader removals, "
+            f"% of each area's mean over the 12 months before ({event_study.CONFIDENCE:.0%} band)",
+        ),
+        f"{slug}-event-study",
+        "Month 0 (dashed) is the month of the removal; 0% is the level before it. Later months pool "
+        "fewer removals (a run ends), so their bands widen.",
+    )
+    w.text(
+        "The change over the first half year and the first year after the removal, pooled over those "
+        "months and the removals, with its interval."
+    )
+    w.table(event_study.effects_table(study))
 
 
 def _contents(titles: list[tuple[str, str]]) -> str:
@@ -291,6 +357,7 @@ def _paired_sections(w: _Writer, data: ExperimentData) -> None:
     else:
         w.text(f"Months {window[0]}-{window[1]}, pooled over replications; 90% bootstrap intervals.")
         w.table(displacement)
+    _event_study_section(w, data)
 
 
 def _challenge_sections(w: _Writer, data: ExperimentData) -> None:
@@ -338,6 +405,7 @@ def _challenge_sections(w: _Writer, data: ExperimentData) -> None:
                 f"{slug}-claim{i}-sensitivity",
                 "Sobol' S1/ST or Morris mu*/sigma of the claim's estimate (SALib).",
             )
+    _event_study_section(w, data)
 
 
 def _varied(data: ExperimentData) -> list[str]:
@@ -384,6 +452,7 @@ def _sweep_sections(w: _Writer, data: ExperimentData) -> None:
                 f"{slug}-{_slug(parameter)}",
                 f"Each point: mean over runs at that value of {parameter}; bars: 90% confidence interval.",
             )
+    _event_study_section(w, data)
 
 
 def build_report(db: str | None, out: str | Path, experiment: str | None = None) -> Report:

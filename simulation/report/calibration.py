@@ -34,8 +34,7 @@ from simulation.calibration.posterior import weighted_quantiles
 from simulation.calibration.predictive import PredictiveCheck, simulation_setup
 from simulation.calibration.schema import PriorSpec, TargetSpec
 from simulation.calibration.statistics import Target
-from simulation.storage import ResultsStore
-from simulation.storage.ensembles import ensemble_record, posterior_frame
+from simulation.storage.ensembles import finished_ensemble
 
 PRIOR_DRAWS = 4000
 
@@ -424,13 +423,7 @@ def build_calibration_report(
     ``simulation.calibration.predictive.posterior_predictive`` (without them, no predictive check,
     for the reason ``why_no_check`` when there is one besides not asking for it)."""
     out = Path(out)
-    with ResultsStore(db) as store:
-        record = ensemble_record(store, name)
-        posterior = posterior_frame(store, name)
-    if record is None or posterior is None:
-        raise LookupError(f"no ensemble named {name!r}")
-    if posterior.empty:
-        raise LookupError(f"ensemble {name!r} has no finished generation yet")
+    record, posterior = finished_ensemble(db, name)
     parameters = _parameters(record)
     report = CalibrationReport(out, out.with_name(f"{out.stem}_figures"))
     report.figure_dir.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from simulation.report.event_study import EventStudyData, gather_event_study
 from simulation.scenario import ScenarioError, load_scenario
 from simulation.storage import ResultsStore
 from simulation.storage.ledger import load_experiment_record, load_findings, load_verdicts
@@ -32,6 +33,8 @@ class ExperimentData:
     map_step: int | None = None
     map_difference: dict[str, np.ndarray] = field(default_factory=dict)
     """Layer -> mean over replications of strategy minus counterfactual at ``map_step`` ([x, y])."""
+    event_study: EventStudyData | None = None
+    """Violence around leaders' removals in the runs with leadership targeting (None: no such runs)."""
 
 
 def gather(store: ResultsStore, name: str) -> ExperimentData:
@@ -56,6 +59,7 @@ def gather(store: ResultsStore, name: str) -> ExperimentData:
     )  # fmt: skip
     if kind == "paired":
         _maps(store, data, plan)
+    data.event_study = gather_event_study(store, strategy if kind == "paired" and strategy else name, plan)
     if not data.verdicts.empty:
         data.verdicts["baseline"] = _baselines(record, data.verdicts)
     return data

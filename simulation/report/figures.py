@@ -177,3 +177,30 @@ def sweep_response(
         )
     )
     return figure
+
+
+EVENT_AREAS = {
+    "territory": ("the group's territory", "#d62728"),
+    "ring 1": ("cells one step away", "#ff7f0e"),
+    "ring 2": ("cells two steps away", "#1f77b4"),
+    "rest": ("rest of the grid", "#7f7f7f"),
+}
+
+
+def event_study(study: pd.DataFrame, layer: str, title: str) -> Figure:
+    """A layer around events, per month relative to the event: % of each area's pre-event mean,
+    one line and band per area, the event's month marked."""
+    figure, ax = plt.subplots(figsize=(10, 4.8), layout="constrained")
+    ax.axhline(0.0, color="black", linewidth=0.8)
+    ax.axvline(0.0, color="black", linestyle="--", linewidth=1.2)
+    for area, frame in study.groupby("area", sort=False):
+        name, colour = EVENT_AREAS.get(str(area), (str(area), None))
+        frame = frame.sort_values("relative_month")
+        line = ax.plot(frame["relative_month"], frame["percent"], label=name, color=colour, linewidth=1.8)
+        ax.fill_between(frame["relative_month"], frame["low"], frame["high"], color=line[0].get_color(),
+                        alpha=0.15, linewidth=0)  # fmt: skip
+    ax.set_xlabel("months relative to the event (0: the month it happened)")
+    ax.set_ylabel(f"{layer.replace('_', ' ')}: % change against the months before")
+    ax.legend(fontsize=8, loc="upper left")
+    ax.set_title(wrap(title, 10, 10), fontsize=10)
+    return figure

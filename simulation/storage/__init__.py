@@ -1,6 +1,15 @@
-"""Results database: runs, per-step metrics and spatial snapshots (SQLAlchemy Core, no Mesa)."""
+"""Results database: runs, per-step metrics, spatial snapshots, events and monthly layers (SQLAlchemy
+Core, no Mesa)."""
 
-from simulation.storage.codec import MetricTable, decode_array, encode_array, encode_snapshots
+from simulation.storage.codec import (
+    MetricTable,
+    decode_array,
+    decode_events,
+    encode_array,
+    encode_events,
+    encode_history,
+    encode_snapshots,
+)
 from simulation.storage.database import (
     DEFAULT_URL,
     ENV_VAR,
@@ -10,11 +19,25 @@ from simulation.storage.database import (
     resolve_db_url,
 )
 from simulation.storage.records import RunRecord
-from simulation.storage.schema import experiment_runs, experiments, metadata, metrics, runs, snapshots, sweeps
+from simulation.storage.schema import (
+    events,
+    experiment_runs,
+    experiments,
+    histories,
+    metadata,
+    metrics,
+    runs,
+    snapshots,
+    sweeps,
+)
 from simulation.storage.store import (
     ResultsStore,
     RunExistsError,
+    StoredRun,
+    load_events,
+    load_history,
     load_metrics,
+    load_results,
     load_runs,
     load_snapshots,
     make_run_key,
@@ -28,12 +51,21 @@ __all__ = [
     "ResultsStore",
     "RunExistsError",
     "RunRecord",
+    "StoredRun",
     "decode_array",
+    "decode_events",
     "encode_array",
+    "encode_events",
+    "encode_history",
     "encode_snapshots",
+    "events",
     "experiment_runs",
     "experiments",
+    "histories",
+    "load_events",
+    "load_history",
     "load_metrics",
+    "load_results",
     "load_runs",
     "load_snapshots",
     "make_run_key",

@@ -128,6 +128,19 @@ def posterior_frame(store: ResultsStore, name: str) -> pd.DataFrame | None:
     return values
 
 
+def finished_ensemble(db_url: str | None, name: str) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Ensemble ``name``'s record and posterior; LookupError if there is none or it has no
+    finished generation yet (what the report and the predictive check both need)."""
+    with ResultsStore(db_url) as store:
+        record = ensemble_record(store, name)
+        posterior = posterior_frame(store, name)
+    if record is None or posterior is None:
+        raise LookupError(f"no ensemble named {name!r}")
+    if posterior.empty:
+        raise LookupError(f"ensemble {name!r} has no finished generation yet")
+    return record, posterior
+
+
 def load_posterior(db_url: str | None, name: str) -> pd.DataFrame:
     """A named posterior ensemble: one column per parameter (dotted path) plus ``weight``."""
     with ResultsStore(db_url) as store:

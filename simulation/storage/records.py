@@ -36,5 +36,9 @@ class RunRecord:
     metrics: MetricTable | None = None
     snapshots: list[dict[str, Any]] = field(default_factory=list)
     """Encoded snapshot rows (step, layer, dtype, shape, data), see ``codec.encode_snapshots``."""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """Encoded event rows (seq, step, kind, group_id, x, y, cells, detail), see ``codec.encode_events``."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Encoded monthly layers (layer, dtype, shape, data), see ``codec.encode_history``."""
     error: str | None = None
     traceback: str | None = None

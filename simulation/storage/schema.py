@@ -6,6 +6,11 @@ run, step and indicator, the indicator as a small integer id from ``indicators``
 indicators need no migration and a row costs a few bytes. ``snapshots`` keeps spatial layers as
 zlib-compressed raw array bytes with their dtype and shape, for an exact round trip.
 
+``events`` keeps what happened with a time and a place in each run (a leader's arrest, a split, a
+lever's onset; ``simulation.core.events``) and ``histories`` the monthly layers a scenario lists
+under ``output.history`` (one compressed array [step, x, y] per run and layer), so event studies
+work from the database.
+
 ``experiments`` holds each sweep's specification; ``experiment_runs`` lists the runs its plan
 needs (a run shared by two experiments is stored once), and ``sweeps`` records every invocation
 with its provenance: host, package versions, git commit, executor and timings.
@@ -260,4 +265,41 @@ ensemble_particles = Table(
     Column("distance", Float, nullable=True),
     Column("parameters", Text, nullable=False, comment="JSON: dotted path -> value"),
     PrimaryKeyConstraint("ensemble_id", "particle", name="pk_ensemble_particles"),
+)
+
+
+# A run's events and monthly layers (``output.history``), written in the transaction that stores its
+# metrics and marks it finished, deleted with them. Tables added to format 2 without changing any
+# existing table: ``create_all`` adds them to older databases, whose runs then load with no events
+# and no history (they were not recorded), and older ocsim versions ignore them.
+events = Table(
+    "events",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("seq", Integer, nullable=False, comment="order of the event in the run, from 0"),
+    Column("step", Integer, nullable=False, comment="month of the event"),
+    Column("kind", String(32), nullable=False, comment="leader_arrest | split | lever_start"),
+    Column("group_id", Integer, nullable=False, comment="the group concerned (-1: none, e.g. a lever)"),
+    Column("x", Integer, nullable=False),
+    Column("y", Integer, nullable=False),
+    Column(
+        "cells",
+        LargeBinary,
+        nullable=False,
+        comment="flat cell indices (x * height + y) of the area: zlib-compressed little-endian int32 "
+        "differences, first against 0",
+    ),
+    Column("detail", Text, nullable=True, comment='the kind\'s own fields as JSON, e.g. {"parent": 3}'),
+    PrimaryKeyConstraint("run_id", "seq", name="pk_events"),
+)
+
+histories = Table(
+    "histories",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("layer", String(64), nullable=False),
+    Column("dtype", String(32), nullable=False, comment="numpy dtype string, e.g. '<f8'"),
+    Column("shape", String(64), nullable=False, comment="JSON list [months + 1, width, height]"),
+    Column("data", LargeBinary, nullable=False, comment="zlib-compressed C-order array bytes"),
+    PrimaryKeyConstraint("run_id", "layer", name="pk_histories"),
 )

@@ -1,9 +1,9 @@
 """Write runs to the results database and read them back as tidy pandas frames.
 
 A run is recorded in two commits: ``begin_run`` commits a 'running' row before the simulation
-starts (so a crash leaves a visible trace), and ``complete_run`` writes metrics, snapshots and the
-'finished' status in one transaction (so a run never looks finished without all its data, and a
-crash mid-write leaves it 'running' with no partial rows).
+starts (so a crash leaves a visible trace), and ``complete_run`` writes metrics, snapshots, events,
+monthly history layers and the 'finished' status in one transaction (so a run never looks finished
+without all its data, and a crash mid-write leaves it 'running' with no partial rows).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata as importlib_metadata
 from typing import Any, Protocol
@@ -24,13 +25,23 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 
 from simulation.core.indicators import RECORDED_NAMES, SNAPSHOT_LAYERS
 from simulation.storage.bulk import write_metric_rows
-from simulation.storage.codec import MetricTable, decode_array, encode_snapshots
+from simulation.storage.codec import (
+    MetricTable,
+    decode_array,
+    decode_event,
+    encode_events,
+    encode_history,
+    encode_snapshots,
+    events_table,
+)
 from simulation.storage.database import DatabaseURLError, mask_password, open_engine
 from simulation.storage.records import RunRecord
 from simulation.storage.schema import (
     SCHEMA_VERSION,
+    events,
     experiment_runs,
     experiments,
+    histories,
     indicators,
     info,
     metadata,
@@ -44,7 +55,11 @@ RUN_COLUMNS = ("run_id", "scenario", "seed", "replication", "step")
 
 
 class RunLike(Protocol):
-    """What ``complete_run`` needs from a run result (``simulation.runner.RunResult`` fits)."""
+    """What ``complete_run`` needs from a run result (``simulation.runner.RunResult`` fits).
+
+    ``snapshots``, ``events`` (a frame, ``simulation.runner.events_frame``) and ``history``
+    (layer -> array [step, x, y]) are stored when the result has them.
+    """
 
     metrics: pd.DataFrame
     snapshots: Mapping[int, Mapping[str, np.ndarray]]
@@ -121,6 +136,18 @@ def _write_snapshots(conn: Connection, run_id: int, encoded: Sequence[Mapping[st
         conn.execute(insert(snapshots), [{"run_id": run_id, **row} for row in encoded])
 
 
+def _write_events(conn: Connection, run_id: int, encoded: Sequence[Mapping[str, Any]]) -> None:
+    """Encoded event rows (see ``codec.encode_events``) of one run."""
+    if encoded:
+        conn.execute(insert(events), [{"run_id": run_id, **row} for row in encoded])
+
+
+def _write_history(conn: Connection, run_id: int, encoded: Sequence[Mapping[str, Any]]) -> None:
+    """Encoded monthly layers (see ``codec.encode_history``) of one run."""
+    if encoded:
+        conn.execute(insert(histories), [{"run_id": run_id, **row} for row in encoded])
+
+
 def _mark_finished(conn: Connection, run_id: int, wall_time: float | None) -> None:
     done = conn.execute(
         update(runs)
@@ -131,9 +158,13 @@ def _mark_finished(conn: Connection, run_id: int, wall_time: float | None) -> No
         raise RuntimeError(f"run {run_id} changed status while its results were being written")
 
 
-def _clear_results(conn: Connection, run_id: int) -> None:
-    conn.execute(delete(metrics).where(metrics.c.run_id == run_id))
-    conn.execute(delete(snapshots).where(snapshots.c.run_id == run_id))
+RESULT_TABLES = (metrics, snapshots, events, histories)
+"""Every table holding a run's results, keyed by ``run_id``: cleared whenever a run is redone."""
+
+
+def _clear_results(conn: Connection, *run_ids: int) -> None:
+    for table in RESULT_TABLES:
+        conn.execute(delete(table).where(table.c.run_id.in_([int(i) for i in run_ids])))
 
 
 def _one_or_many(value: Any) -> list[Any] | None:
@@ -277,13 +308,17 @@ class ResultsStore:
             return int(existing.id)
 
     def complete_run(self, run_id: int, result: RunLike) -> None:
-        """Store metrics and snapshots and mark the run finished, all or nothing."""
+        """Store metrics, snapshots, events and history and mark the run finished, all or nothing."""
         table = MetricTable.from_frame(metrics_to_store(result))
         encoded = encode_snapshots(dict(getattr(result, "snapshots", None) or {}))
+        happened = encode_events(getattr(result, "events", None))
+        kept = encode_history(dict(getattr(result, "history", None) or {}))
         with self.engine.begin() as conn:
             _require_running(conn, run_id)
             _write_metrics(conn, run_id, table)
             _write_snapshots(conn, run_id, encoded)
+            _write_events(conn, run_id, happened)
+            _write_history(conn, run_id, kept)
             _mark_finished(conn, run_id, getattr(result, "wall_time", None))
 
     def fail_run(self, run_id: int, error: BaseException | str, traceback: str | None = None) -> None:
@@ -305,7 +340,7 @@ class ResultsStore:
 
         A key already finished in the database is left alone (another sweep got there first); a
         key stored as failed or left running by a crash is replaced. Either every record of the
-        batch is stored with all its metrics and snapshots, or none is.
+        batch is stored with all its metrics, snapshots, events and history, or none is.
         """
         if not records:
             return {}
@@ -320,8 +355,7 @@ class ResultsStore:
             }
             stale = [run_id for run_id, status in existing.values() if status != "finished"]
             if stale:
-                conn.execute(delete(metrics).where(metrics.c.run_id.in_(stale)))
-                conn.execute(delete(snapshots).where(snapshots.c.run_id.in_(stale)))
+                _clear_results(conn, *stale)
                 conn.execute(delete(runs).where(runs.c.id.in_(stale)))
             fresh = list(
                 {r.run_key: r for r in records if existing.get(r.run_key, (0, ""))[1] != "finished"}.values()
@@ -345,6 +379,8 @@ class ResultsStore:
             for record in fresh:
                 if record.status == "finished":
                     _write_snapshots(conn, ids[record.run_key], record.snapshots)
+                    _write_events(conn, ids[record.run_key], record.events)
+                    _write_history(conn, ids[record.run_key], record.history)
         return ids
 
     # ------------------------------------------------------------------------------- reading
@@ -522,6 +558,145 @@ class ResultsStore:
             for step, arrays in decoded.items()
         }
 
+    def load_events(
+        self,
+        run_ids: int | Iterable[int] | None = None,
+        kind: str | Iterable[str] | None = None,
+        experiment: str | None = None,
+    ) -> pd.DataFrame:
+        """Events of finished runs, in the order they happened: ``run_id``, then the columns of
+        ``RunResult.events`` (step, kind, group, x, y, cells, then the kinds' own fields, NaN
+        where a field is not the event's kind's). With ``experiment``: the runs of its plan.
+
+        Runs stored before events were recorded have none.
+        """
+        records = self._event_records(run_ids, kind, experiment)
+        return events_table(({"run_id": run_id, **record} for run_id, record in records), ("run_id",))
+
+    def _event_records(
+        self,
+        run_ids: int | Iterable[int] | None = None,
+        kind: str | Iterable[str] | None = None,
+        experiment: str | None = None,
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """(run id, event record) in the order the events happened, decoded from the table."""
+        query = (
+            select(events)
+            .join(runs, runs.c.id == events.c.run_id)
+            .where(runs.c.status == "finished")
+            .order_by(events.c.run_id, events.c.seq)
+        )
+        if (ids := _one_or_many(run_ids)) is not None:
+            query = query.where(events.c.run_id.in_([int(i) for i in ids]))
+        if (kinds := _one_or_many(kind)) is not None:
+            query = query.where(events.c.kind.in_(kinds))
+        if experiment is not None:
+            query = query.where(runs.c.run_key.in_(_member_keys(experiment)))
+        with self.engine.connect() as conn:
+            return [(int(row.run_id), decode_event(row)) for row in conn.execute(query)]
+
+    def history_layers(self, run_ids: int | Iterable[int] | None = None) -> dict[int, list[str]]:
+        """Which monthly layers (``output.history``) each run kept, without reading them."""
+        query = select(histories.c.run_id, histories.c.layer).order_by(histories.c.run_id)
+        if (ids := _one_or_many(run_ids)) is not None:
+            query = query.where(histories.c.run_id.in_([int(i) for i in ids]))
+        kept: dict[int, list[str]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(query):
+                kept.setdefault(int(row.run_id), []).append(row.layer)
+        return {run_id: _ordered(layers, SNAPSHOT_LAYERS) for run_id, layers in kept.items()}
+
+    def load_history(self, run_id: int, layers: str | Iterable[str] | None = None) -> dict[str, np.ndarray]:
+        """Layer -> array [step, x, y] for months 0..steps, as ``RunResult.history`` held it.
+
+        Only the layers the run's scenario listed under ``output.history``; none otherwise.
+        """
+        query = select(histories).where(histories.c.run_id == int(run_id))
+        if (wanted := _one_or_many(layers)) is not None:
+            query = query.where(histories.c.layer.in_(wanted))
+        with self.engine.connect() as conn:
+            arrays = {row.layer: decode_array(row.dtype, row.shape, row.data) for row in conn.execute(query)}
+        return {name: arrays[name] for name in _ordered(arrays, SNAPSHOT_LAYERS)}
+
+    def load_results(
+        self,
+        run_ids: int | Iterable[int] | None = None,
+        experiment: str | None = None,
+        scenario: str | Iterable[str] | None = None,
+        layers: str | Iterable[str] | None = None,
+        metrics: bool = True,
+    ) -> list[StoredRun]:
+        """Finished runs read back like ``run_scenario``'s results, for analyses such as
+        ``simulation.analysis.event_study``: each with ``metrics`` (unless ``metrics=False``),
+        ``events`` and ``history`` (the ``layers`` asked for, default every layer kept).
+
+        Filters as in ``load_runs``; ``scenario`` is the scenario's name.
+        """
+        table = self.load_runs(experiment=experiment, status="finished", run_ids=run_ids)
+        if (names := _one_or_many(scenario)) is not None:
+            table = table[table["scenario_name"].isin(names)]
+        ids = [int(i) for i in table["run_id"]]
+        if not ids:
+            return []
+        by_run: dict[int, list[dict[str, Any]]] = {}
+        for run_id, record in self._event_records(ids):
+            by_run.setdefault(run_id, []).append(record)
+        long = self.load_metrics(run_ids=ids, wide=False) if metrics else None
+        per_run = dict(iter(long.groupby("run_id", sort=False))) if long is not None else {}
+        loaded = []
+        for row in table.itertuples():
+            run_id = int(row.run_id)
+            loaded.append(
+                StoredRun(
+                    run_id=run_id,
+                    scenario_name=row.scenario_name,
+                    seed=int(row.seed),
+                    replication=None if pd.isna(row.replication) else int(row.replication),
+                    steps=int(row.steps),
+                    config=row.config,
+                    metrics=_run_metrics(per_run.get(run_id)),
+                    events=events_table(by_run.get(run_id, [])),
+                    history=_in_listed_order(self.load_history(run_id, layers), row.config),
+                )
+            )
+        return loaded
+
+
+@dataclass
+class StoredRun:
+    """A finished run read back from the store, shaped like ``simulation.runner.RunResult`` where
+    analyses look (``metrics``, ``events``, ``history``), with no model behind it."""
+
+    run_id: int
+    scenario_name: str
+    seed: int
+    replication: int | None
+    steps: int
+    config: dict[str, Any]
+    """The run's full resolved configuration."""
+    metrics: pd.DataFrame
+    """Index ``step`` (1-based), one column per stored indicator; empty without ``metrics=True``."""
+    events: pd.DataFrame
+    """As ``RunResult.events``: equal to the frame the run produced."""
+    history: dict[str, np.ndarray] = field(default_factory=dict)
+    """Layer -> array [step, x, y], for the layers the scenario kept (``output.history``)."""
+
+
+def _in_listed_order(history: dict[str, np.ndarray], config: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """Layers in the order the run's ``output.history`` lists them, as ``RunResult.history`` has them."""
+    listed = [n for n in (config.get("output") or {}).get("history") or [] if n in history]
+    return {name: history[name] for name in [*listed, *(n for n in history if n not in listed)]}
+
+
+def _run_metrics(long: pd.DataFrame | None) -> pd.DataFrame:
+    if long is None or long.empty:
+        return pd.DataFrame(index=pd.RangeIndex(0, name="step"))
+    wide = long.pivot(index="step", columns="indicator", values="value")
+    wide = wide[_ordered(wide.columns, RECORDED_NAMES)]
+    wide.columns.name = None
+    wide.index = wide.index.astype(np.int64)
+    return wide
+
 
 _PLAN_COLUMNS = ("scenario", "point", "replication", "run_key", "run_id", "status")
 
@@ -599,3 +774,22 @@ def load_snapshots(db_url: str | None, run_id: int, **filters: Any) -> dict[int,
     """``ResultsStore(db_url).load_snapshots(run_id, ...)`` without keeping the connection open."""
     with ResultsStore(db_url) as store:
         return store.load_snapshots(run_id, **filters)
+
+
+def load_events(db_url: str | None = None, **filters: Any) -> pd.DataFrame:
+    """``ResultsStore(db_url).load_events(...)`` without keeping the connection open."""
+    with ResultsStore(db_url) as store:
+        return store.load_events(**filters)
+
+
+def load_history(db_url: str | None, run_id: int, **filters: Any) -> dict[str, np.ndarray]:
+    """``ResultsStore(db_url).load_history(run_id, ...)`` without keeping the connection open."""
+    with ResultsStore(db_url) as store:
+        return store.load_history(run_id, **filters)
+
+
+def load_results(db_url: str | None = None, **filters: Any) -> list[StoredRun]:
+    """``ResultsStore(db_url).load_results(...)``: finished runs with metrics, events and history,
+    e.g. ``event_study(load_results(url, scenario="kingpin_turf_war"))``."""
+    with ResultsStore(db_url) as store:
+        return store.load_results(**filters)

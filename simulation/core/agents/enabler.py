@@ -1,8 +1,12 @@
 """Enabler: a professional serving several groups for fees (Toolkit figure 11).
 
-Rule: take any client group while capacity lasts; the more clients and the more money moved,
-the likelier detection by financial investigators, which removes the enabler and exposes the
-money in transit to confiscation.
+Rule: an enabler takes a client only when the fee it expects from the client's business
+outweighs the detection risk the client adds times what the enabler would lose if caught (its
+fee income over its risk horizon and a penalty), and each month drops clients that no longer pass
+that test. The more clients and the more money moved, the likelier detection by financial
+investigators, which removes the enabler and exposes the money in transit to confiscation; so
+scrutiny of enablers (the ``enabler_detection`` modifier) works twice: more are caught, and the
+rest turn risky clients away.
 
 Attributes: ``kind`` (launderer / transporter / forger), ``capacity`` (client groups),
 ``fee_rate`` (share of the value served), ``clients`` (groups served), ``handled`` (k moved this
@@ -59,11 +63,33 @@ class Enabler(CellAgent):
 
     def detection_probability(self) -> float:
         """Monthly hazard of disruption: busier enablers leave more traces."""
+        return self.hazard(len(self.clients), sum(self.handled.values()))
+
+    def hazard(self, clients: int, volume: float) -> float:
+        """Monthly hazard of disruption with ``clients`` clients moving ``volume`` k a month."""
         b = self.model.spec.behaviour.enabler
-        volume = sum(self.handled.values())
         scrutiny = float(self.model.modifiers.enabler_detection[self.cell.coordinate])
-        traces = (1.0 + b.client_trace_weight * len(self.clients)) * (1.0 + volume / b.volume_trace_scale)
+        traces = (1.0 + b.client_trace_weight * clients) * (1.0 + volume / b.volume_trace_scale)
         return min(b.max_detection, b.detection_rate * traces * scrutiny)
+
+    def worth_serving(self, group: OCG, business: float) -> bool:
+        """Is the fee on ``business`` (k a month of the client's) worth the risk the client adds?
+
+        The risk is the rise in the monthly hazard the client causes, times what the enabler
+        stands to lose if caught: its fee income over its risk horizon and the penalty.
+        """
+        b = self.model.spec.behaviour.enabler
+        others = [c for c in self.clients if c is not group]
+        volume = sum(v for gid, v in self.handled.items() if gid != group.gid)
+        added = self.hazard(len(others) + 1, volume + business) - self.hazard(len(others), volume)
+        at_stake = b.risk_horizon_months * self.fee_rate * (volume + business) + b.penalty_if_caught
+        return self.fee_rate * business > added * at_stake
+
+    def review_clients(self) -> None:
+        """Drop the clients whose business no longer pays for the risk they bring."""
+        for group in list(self.clients):
+            if not self.worth_serving(group, self.handled.get(group.gid, 0.0) or expected_business(group)):
+                self.drop_client(group)
 
     def disrupt(self) -> float:
         """Removed by investigators: clients lose the service; returns the assets seized.
@@ -82,6 +108,12 @@ class Enabler(CellAgent):
 
 
 # ------------------------------------------------------------------------------ the enablers
+def expected_business(group: OCG) -> float:
+    """What an enabler expects a group to move through it a month: its revenue, or before it has
+    traded, its cash."""
+    return group.revenue if group.revenue > 0 else max(group.cash, 0.0)
+
+
 def new_enabler(model: CriminalMarketModel, kind: str) -> Enabler:
     """An enabler setting up business where people are (drawn by population)."""
     w = model.world
@@ -98,15 +130,18 @@ def populate(model: CriminalMarketModel) -> None:
 
 
 def find_clients(model: CriminalMarketModel) -> None:
-    """Phase P7: groups lacking a service hire the cheapest enabler of that kind with room."""
-    enablers = list(model.enablers)
+    """Phase P7: groups lacking a service ask the enablers of that kind with room, cheapest first;
+    the first who finds the group's business worth its risk takes it on."""
+    enablers = sorted(model.enablers, key=lambda e: e.fee_rate)
     for group in model.groups:
+        business = expected_business(group)
         for kind in ENABLER_KINDS:
             if kind in group.enablers:
                 continue
-            offers = [e for e in enablers if e.kind == kind and e.has_room]
-            if offers:
-                min(offers, key=lambda e: e.fee_rate).take_client(group)
+            for enabler in enablers:
+                if enabler.kind == kind and enabler.has_room and enabler.worth_serving(group, business):
+                    enabler.take_client(group)
+                    break
 
 
 def face_investigators(model: CriminalMarketModel) -> None:
@@ -120,6 +155,8 @@ def face_investigators(model: CriminalMarketModel) -> None:
             seized = enabler.disrupt()
             model.counters["enablers_disrupted"] += 1
             forfeit(model, seized)
+        else:
+            enabler.review_clients()
     for kind in ENABLER_KINDS:
         unmet = sum(1 for g in model.groups if kind not in g.enablers)
         if unmet and model.rng.random() < b.entry_rate:

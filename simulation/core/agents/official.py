@@ -75,15 +75,27 @@ class PublicOfficial(CellAgent):
         """Accept when the risk-discounted bribe outweighs integrity."""
         if self.corrupt:
             return False
-        b = self.model.spec.behaviour.corruption
-        caught = min(1.0, b.detection_rate * self._scrutiny() * b.risk_horizon_months)
-        temptation = amount / b.bribe_threshold * (1.0 - caught)
-        noise = float(self.model.rng.normal(0.0, b.integrity_noise))
+        temptation = self.temptation(amount)
+        noise = float(self.model.rng.normal(0.0, self.model.spec.behaviour.corruption.integrity_noise))
         if temptation > self.integrity + noise:
             self.patron = group
             self.bribe = amount
             return True
         return False
+
+    def temptation(self, amount: float) -> float:
+        """The bribe's expected worth over the risk horizon, net of the expected cost of being
+        caught, per month of the horizon and relative to ``bribe_threshold``.
+
+        Integrity measures raise the monthly hazard of being caught: fewer months of payments are
+        expected and a loss becomes likelier, so temptation falls smoothly, never to a switch.
+        """
+        b = self.model.spec.behaviour.corruption
+        hazard = min(1.0, b.detection_rate * self._scrutiny())
+        caught = 1.0 - (1.0 - hazard) ** b.risk_horizon_months
+        months_paid = caught / hazard if hazard > 0 else b.risk_horizon_months
+        net = amount * months_paid - caught * b.penalty_if_caught
+        return net / (b.bribe_threshold * max(b.risk_horizon_months, 1e-9))
 
     def end_corruption(self) -> None:
         if self.patron is not None and self in self.patron.payroll:

@@ -38,9 +38,10 @@ strategy:
 - **Budget**: when `strategy.budget` is set and the month's total cost exceeds it, every active
   lever's intensity is multiplied by budget ÷ total (so all are scaled down in proportion and
   spending equals the budget).
-- **Enforcement style** `heavy_handed` makes police concentrate effort on visible hotspots
-  (signal^1.5) and lets that effort feed grievance and OCG legitimacy and cut trust in the
-  communities where it falls (docs/ODD.md 7.1, 7.22).
+- **Enforcement style** `heavy_handed` changes how police act: they concentrate effort on
+  visible hotspots (signal^1.5), stop and search residents three times as often and four
+  contacts in ten are unfair (one in ten otherwise). Households who live through or hear of
+  unfair contacts trust the police less and fewer decide to report (docs/ODD.md 7.1, 7.22, 8.4).
 - Levers can be switched on, off or changed mid-run: the strategy is read afresh every month.
 """
 

@@ -52,23 +52,42 @@ def contest(model: CriminalMarketModel, attacker: OCG, x: int, y: int, win_proba
 
 
 def succession(model: CriminalMarketModel, group: OCG) -> None:
-    """A group whose leader fell picks a new one; rival contenders may fight and split it."""
+    """A group whose leader fell picks a new one; the rivals who think a claim worth fighting for
+    contest it, and the group holds together as much as the heir dominates them.
+
+    Claims are lieutenants' experience, blurred by ``succession_noise_months``. A rival contests
+    when his chance of winning (a Tullock contest: his claim over his and the heir's) times the
+    prize (the cash the leader will command) exceeds the cost of a fight (``contest_cost``).
+    Cohesion is then multiplied by the heir's share of the contested claims: an undisputed heir
+    keeps the group together, several even claims tear it apart. The strongest rival becomes the
+    challenger of a power struggle that may split the group.
+    """
     b = model.spec.behaviour.ocg
     group.leader_lost = False
-    group.cohesion = max(0.0, group.cohesion - b.succession_shock)
     free = group.members
     if not free:
         return
-    contenders = sorted(
-        (m for m in free if m.role is Role.LIEUTENANT),
-        key=lambda m: -(m.experience + float(model.rng.normal(0.0, b.succession_noise_months))),
+    claims = sorted(
+        (
+            (m.experience + float(model.rng.normal(0.0, b.succession_noise_months)), m)
+            for m in free
+            if m.role is Role.LIEUTENANT
+        ),
+        key=lambda pair: -pair[0],
     )
-    if not contenders:
-        contenders = sorted(free, key=lambda m: -m.experience)[:1]
-    heir = contenders[0]
+    if not claims:
+        claims = [(m.experience, m) for m in sorted(free, key=lambda m: -m.experience)[:1]]
+    heir_claim, heir = max(claims[0][0], 1e-9), claims[0][1]
+    prize = max(group.cash, 0.0)
+    rivals = [
+        (claim, m)
+        for claim, m in claims[1:]
+        if claim > 0 and claim / (claim + heir_claim) * prize > b.contest_cost
+    ]
+    group.cohesion *= heir_claim / (heir_claim + sum(claim for claim, _ in rivals))
     heir.role = Role.LEADER
     group.leader = heir
-    group.challenger = contenders[1] if len(contenders) >= 2 else None
+    group.challenger = rivals[0][1] if rivals else None
     power_struggle(model, group)
 
 

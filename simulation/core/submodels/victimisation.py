@@ -69,15 +69,21 @@ def victim_transitions(model: CriminalMarketModel) -> None:
         n,
     )
     effort, reporting = world.enforcement[xs, ys], world.reporting[xs, ys]
+    trust = world.police_trust[xs, ys]
+    # the victim's fear of the group: how firmly it holds where they live, eased by witness protection
+    fear = world.control_strength[xs, ys] * (held_by >= 0) / mod.witness[xs, ys]
     first, second = rng.random(n), rng.random(n)
 
     police = 1.0 - np.exp(-b.identification_rate * mod.identification[xs, ys] * effort * (1.0 + reporting))
     exploited = state == VICTIMISED
     freed = exploited & (held_by < 0)
     rescued = exploited & ~freed & (first < police)
-    escaped = exploited & ~freed & ~rescued & (first < police + b.escape_rate)
+    # a victim comes forward when trust in the police outweighs fear of the group (and its resolve)
+    comes_forward = b.escape_rate * np.clip(trust - fear, 0.0, 1.0) / max(b.forward_reference_trust, 1e-9)
+    escaped = exploited & ~freed & ~rescued & (first < police + comes_forward)
+    # a rescued victim testifies when trust (and the state's support) outweighs fear of the group
     testifies = rescued & (
-        second < b.witness_propensity * mod.witness[xs, ys] * (b.testimony_base + reporting)
+        second < b.witness_propensity * (b.testimony_base + trust) * np.clip(1.0 - fear, 0.0, 1.0)
     )
     still = exploited & ~freed & ~rescued & ~escaped
 
