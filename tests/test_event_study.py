@@ -43,6 +43,34 @@ def test_a_doubling_in_the_territory_reads_as_plus_100_percent_there_and_nothing
     assert pooled.loc["rest", "low"] < 0.0 < pooled.loc["rest", "high"]
 
 
+def trending(run, rise: float, from_step: int = 20):
+    """The run with every cell's level x (1 + rise) from ``from_step`` on: a trend common to the world."""
+    history = run.history["violence"].copy()
+    history[from_step:] *= 1.0 + rise
+    return SimpleNamespace(history={"violence": history}, events=run.events)
+
+
+def test_against_the_counterfactual_a_common_trend_is_taken_out():
+    """A rise everywhere from the event's month (+50%) is in the before/after change of the
+    territory (x 1.5 x 2 = +200%) but not in the difference in differences (+100%): the paired
+    counterfactual, the same world without the removal, rose by as much."""
+    runs = [trending(synthetic_run(20, 1.0, seed=s), 0.5) for s in range(6)]
+    counterfactual = [trending(synthetic_run(20, 0.0, seed=s), 0.5) for s in range(6)]
+    before_after = window_effect(runs, (0, 12), resamples=500)
+    assert before_after.loc["territory", "percent"] == pytest.approx(200.0, abs=15.0)
+    assert before_after.loc["rest", "percent"] == pytest.approx(50.0, abs=8.0)
+    did = window_effect(runs, (0, 12), resamples=500, counterfactual=counterfactual)
+    # the pairs share their noise (common random numbers), so only the removal's doubling is left
+    assert did.loc["territory", ["percent", "low", "high"]].tolist() == pytest.approx([100.0] * 3)
+    assert did.loc["rest", ["percent", "low", "high"]].tolist() == pytest.approx([0.0] * 3, abs=1e-9)
+    monthly = window_change(
+        event_study(runs, window=(-6, 6), resamples=200, counterfactual=counterfactual), (0, 6)
+    )
+    assert monthly.loc["territory", "percent"] == pytest.approx(100.0)
+    with pytest.raises(ValueError, match="pair them one to one"):
+        window_effect(runs, (0, 12), counterfactual=counterfactual[:3])
+
+
 def test_months_outside_the_run_are_left_out_not_counted_as_zero():
     study = event_study([synthetic_run(35, 0.0, months=40)], window=(-3, 10), resamples=200)
     late = study[(study["relative_month"] == 8) & (study["area"] == "territory")].iloc[0]

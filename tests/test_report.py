@@ -25,8 +25,9 @@ from simulation.formatting import format_claim_value, format_percent
 from simulation.report import build_report, figures, summary, write_report
 from simulation.report import event_study as report_event_study
 from simulation.report.build import _claims_table
-from simulation.report.data import ExperimentData
+from simulation.report.data import ExperimentData, gather
 from simulation.report.event_study import EventStudyData
+from simulation.storage import ResultsStore
 from simulation.theory import run_claim_test
 from simulation.theory.challenge import run_challenge
 from tests.conftest import ROOT
@@ -574,6 +575,24 @@ def test_the_report_studies_leaders_removals_from_stored_runs(kingpin_report):
     assert 'id="kept-event-study"' in page and 'id="lost-event-study"' in page
     assert (out.parent / "report_figures" / "kept-event-study.png").is_file()
     assert not (out.parent / "report_figures" / "lost-event-study.png").exists()
+
+
+def test_a_test_against_the_counterfactual_studies_removals_as_a_difference_in_differences(tmp_path):
+    """A claim test keeps the counterfactual's runs; with their violence layer the report sets each
+    removal against the same cells and months without the strategy, and says so."""
+    claimed = {**KINGPIN, "name": "kingpin_claimed", "output": {"snapshot_every": 0, "history": ["violence"]},
+               "theory_of_success": [{"claim": "Violence rises", "metric": "violence", "window": [4, 24],
+                                      "change": {"relative": 0.0, "direction": "increase"}}]}  # fmt: skip
+    path = tmp_path / "kingpin_claimed.yaml"
+    path.write_text(yaml.safe_dump(claimed))
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    experiment = run_claim_test(path, replications=3, db=url, executor="serial").experiment
+    with ResultsStore(url) as store:
+        study = gather(store, experiment).event_study
+    assert study is not None and study.problem is None, study and study.problem
+    assert study.against_counterfactual and study.unmatched is None
+    assert "the same change without the strategy" in report_event_study.sentences(study)[0]
+    assert report_event_study.caveat(study).startswith("A difference in differences")
 
 
 def test_long_figure_titles_stay_inside_the_figure():

@@ -8,9 +8,12 @@ its own mean over the months before the event. Events are pooled as a ratio of s
 does not divide by zero) and the band is a percentile bootstrap that resamples whole runs (events of
 one run share its history), or events when there is one run.
 
-This is a before/after design without a counterfactual: events are not random (leaders are caught
-where police look), so a change here is an association; the paired counterfactual effects of
-``paired_effect`` remain the causal estimate.
+Alone, this is a before/after design: events are not random (leaders are caught where police
+look) and the areas have trends of their own, so a change is an association. Given
+``counterfactual`` runs (run i of the scenario without its strategy, same seed as run i), it is a
+difference in differences, the design of the studies themselves: the change in the event's areas
+over the change in the same cells and months of the counterfactual, which shares the run's world
+and seed but had no lever to remove the leader.
 """
 
 from __future__ import annotations
@@ -38,14 +41,17 @@ def event_study(
     confidence: float = 0.9,
     resamples: int = 2000,
     seed: int = 0,
+    counterfactual: Any = None,
 ) -> pd.DataFrame:
     """The layer around ``kind`` events, per month relative to the event, as % of the pre-event mean.
 
     ``results``: a ``RunResult`` or several, run with ``output.history`` naming ``layer``.
     ``where``: keep only events whose fields equal these values (``{"convicted": True}``: arrests
-    that removed the leader). Returns one row per (relative month, area) with ``percent`` (pooled
-    change against the pre-event mean), ``low`` and ``high`` (the ``confidence`` band), ``events``
-    (how many events have that month inside their run) and ``runs``.
+    that removed the leader). ``counterfactual``: runs paired one to one with ``results`` (same
+    seeds, no strategy): the change is then taken against theirs in the same cells and months
+    (difference in differences). Returns one row per (relative month, area) with ``percent``
+    (pooled change against the pre-event mean), ``low`` and ``high`` (the ``confidence`` band),
+    ``events`` (how many events have that month inside their run) and ``runs``.
     """
     start, end = window
     if start > -1 or end < 0:
@@ -53,10 +59,12 @@ def event_study(
             f"window {window} must run from before the event (< 0) to at least the event month (0)"
         )
     offsets = np.arange(start, end + 1)
-    level, reference, owners, runs, areas = _collect(results, kind, offsets, layer, rings, where)
-    estimate = _pooled(level, reference, np.ones(len(owners)))
+    level, reference, control, owners, runs, areas = _collect(
+        results, kind, offsets, layer, rings, where, counterfactual
+    )
+    estimate = _pooled(level, reference, np.ones(len(owners)), control)
     weights = _bootstrap_weights(owners, runs, resamples, seed)
-    low, high = _band(np.stack([_pooled(level, reference, w) for w in weights]), confidence)
+    low, high = _band(np.stack([_pooled(level, reference, w, control) for w in weights]), confidence)
     present = np.isfinite(level[:, 0, :]).sum(axis=0)
     rows = [
         {
@@ -84,30 +92,41 @@ def window_effect(
     confidence: float = 0.9,
     resamples: int = 2000,
     seed: int = 0,
+    counterfactual: Any = None,
 ) -> pd.DataFrame:
     """The change over relative months ``months`` (inclusive, e.g. (0, 11): the first year) per area.
 
     Levels are pooled over the window's months and the events (ratio of sums against the
     pre-event mean times the months each event has), and the band is bootstrapped the same way,
-    so it is the interval of the window's change, not an average of monthly intervals. One row per
-    area: ``percent``, ``low``, ``high``, ``events``, ``runs``.
+    so it is the interval of the window's change, not an average of monthly intervals. With
+    ``counterfactual`` runs (as in ``event_study``) it is the difference in differences. One row
+    per area: ``percent``, ``low``, ``high``, ``events``, ``runs``.
     """
     first, last = months
     if first < 0 or last < first:
         raise ValueError(f"months {months} must be a range of months after the event, e.g. (0, 11)")
     offsets = np.arange(first, last + 1)
-    level, reference, owners, runs, areas = _collect(results, kind, offsets, layer, rings, where)
-    summed = np.nansum(level, axis=2)[:, :, None]  # events x areas x 1
-    counted = np.isfinite(level).sum(axis=2)  # events x areas
-    base = np.where(counted > 0, reference * counted, np.nan)
-    summed = np.where(counted[:, :, None] > 0, summed, np.nan)
-    estimate = _pooled(summed, base, np.ones(len(owners)))[:, 0]
+    level, reference, control, owners, runs, areas = _collect(
+        results, kind, offsets, layer, rings, where, counterfactual
+    )
+    summed, base = _over_window(level, reference)
+    if control is not None:
+        control = _over_window(*control)
+    estimate = _pooled(summed, base, np.ones(len(owners)), control)[:, 0]
     weights = _bootstrap_weights(owners, runs, resamples, seed)
-    low, high = _band(np.stack([_pooled(summed, base, w)[:, 0] for w in weights]), confidence)
+    low, high = _band(np.stack([_pooled(summed, base, w, control)[:, 0] for w in weights]), confidence)
     frame = pd.DataFrame({"percent": estimate, "low": low, "high": high}, index=pd.Index(areas, name="area"))
-    frame["events"] = int((counted[:, 0] > 0).sum())
+    frame["events"] = int((np.isfinite(level[:, 0, :]).sum(axis=1) > 0).sum())
     frame["runs"] = runs
     return frame
+
+
+def _over_window(level: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per event and area: the window's summed level, and the pre-event mean times its months."""
+    counted = np.isfinite(level).sum(axis=2)  # events x areas
+    summed = np.where(counted[:, :, None] > 0, np.nansum(level, axis=2)[:, :, None], np.nan)
+    base = np.where(counted > 0, reference * counted, np.nan)
+    return summed, base
 
 
 def window_change(study: pd.DataFrame, months: tuple[int, int]) -> pd.DataFrame:
@@ -127,27 +146,48 @@ def _collect(
     layer: str,
     rings: Sequence[int],
     where: Mapping[str, Any] | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, list[str]]:
-    """Per event: the areas' levels at each offset and their pre-event means; which run it is in."""
-    runs = [results] if not isinstance(results, Iterable) else list(results)
+    counterfactual: Any = None,
+) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray] | None, np.ndarray, int, list[str]]:
+    """Per event: the areas' levels at each offset and their pre-event means, the same in the
+    paired counterfactual run (None without one), and which run the event is in."""
+    runs = _as_runs(results)
+    controls = None if counterfactual is None else _as_runs(counterfactual)
+    if controls is not None and len(controls) != len(runs):
+        raise ValueError(
+            f"counterfactual has {len(controls)} runs for {len(runs)} runs: pair them one to one "
+            "(run i of the scenario without its strategy, on the seed of run i)"
+        )
     if sorted(set(rings)) != list(rings) or (rings and rings[0] < 0):
         raise ValueError(f"rings must be increasing and non-negative, got {rings}")
-    levels, references, owners = [], [], []
+    found: list[tuple[np.ndarray, np.ndarray]] = []
+    matched: list[tuple[np.ndarray, np.ndarray]] = []
+    owners = []
     for index, run in enumerate(runs):
         history = _history(run, layer)
-        for event in _events(run, kind, where):
-            level, reference = _around(
-                history, int(event["step"]), offsets, _areas(event, history.shape[1:], rings)
+        other = None if controls is None else _history(controls[index], layer)
+        if other is not None and other.shape != history.shape:
+            raise ValueError(
+                f"run {index} and its counterfactual differ in shape ({history.shape} against "
+                f"{other.shape}): a counterfactual must share the run's world and months"
             )
-            levels.append(level)
-            references.append(reference)
+        for event in _events(run, kind, where):
+            masks = _areas(event, history.shape[1:], rings)
+            found.append(_around(history, int(event["step"]), offsets, masks))
+            if other is not None:
+                matched.append(_around(other, int(event["step"]), offsets, masks))
             owners.append(index)
-    if not levels:
+    if not found:
         raise ValueError(
             f"no {kind!r} events{' matching ' + str(dict(where)) if where else ''} in these runs"
         )
     areas = [_area_name(r) for r in rings] + ["rest"]
-    return np.stack(levels), np.stack(references), np.array(owners), len(runs), areas
+    level, reference = (np.stack(parts) for parts in zip(*found, strict=True))
+    control = tuple(np.stack(parts) for parts in zip(*matched, strict=True)) if matched else None
+    return level, reference, control, np.array(owners), len(runs), areas
+
+
+def _as_runs(results: Any) -> list[Any]:
+    return [results] if not isinstance(results, Iterable) else list(results)
 
 
 def _band(draws: np.ndarray, confidence: float) -> tuple[np.ndarray, np.ndarray]:
@@ -213,13 +253,27 @@ def _around(
     return level, reference
 
 
-def _pooled(level: np.ndarray, reference: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """100 x (sum of levels / sum of reference levels - 1), over the events present at each offset."""
+def _pooled(
+    level: np.ndarray,
+    reference: np.ndarray,
+    weights: np.ndarray,
+    control: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """100 x (sum of levels / sum of reference levels - 1), over the events present at each offset;
+    with a ``control`` (the counterfactual's levels and references), that ratio over the control's."""
+    ratio = _ratio(level, reference, weights)
+    if control is not None:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(_ratio(*control, weights) > 0, ratio / _ratio(*control, weights), np.nan)
+    return 100.0 * (ratio - 1.0)
+
+
+def _ratio(level: np.ndarray, reference: np.ndarray, weights: np.ndarray) -> np.ndarray:
     present = np.isfinite(level) & np.isfinite(reference)[:, :, None]
     top = np.einsum("e,eak->ak", weights, np.where(present, level, 0.0))
     bottom = np.einsum("e,eak->ak", weights, np.where(present, reference[:, :, None], 0.0))
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(bottom > 0, 100.0 * (top / bottom - 1.0), np.nan)
+        return np.where(bottom > 0, top / bottom, np.nan)
 
 
 def _bootstrap_weights(owners: np.ndarray, runs: int, resamples: int, seed: int) -> np.ndarray:

@@ -241,7 +241,9 @@ def _event_study_section(w: _Writer, data: ExperimentData) -> None:
             f"{study.arrests} arrests of leaders. For each, {event_study.LAYER} summed over the group's "
             "territory at the removal, over the cells one and two Moore steps around it and over the "
             f"rest of the grid, month by month from {first} to +{last}, as % of the same area's mean over "
-            "the 12 months before; pooled over removals as a ratio of sums, with a "
+            "the 12 months before"
+            + (", over the same in the counterfactual run" if study.against_counterfactual else "")
+            + "; pooled over removals as a ratio of sums, with a "
             f"{event_study.CONFIDENCE:.0%} band from a bootstrap over runs. {event_study.caveat(study)}"
         )
         + "</p>"
@@ -251,7 +253,9 @@ def _event_study_section(w: _Writer, data: ExperimentData) -> None:
             study.study,
             event_study.LAYER,
             f"{study.label}: {event_study.LAYER} around {study.removals} leader removals, "
-            f"% of each area's mean over the 12 months before ({event_study.CONFIDENCE:.0%} band)",
+            f"% of each area's mean over the 12 months before"
+            + (", over the counterfactual's" if study.against_counterfactual else "")
+            + f" ({event_study.CONFIDENCE:.0%} band)",
         ),
         f"{slug}-event-study",
         "Month 0 (dashed) is the month of the removal; 0% is the level before it. Later months pool "

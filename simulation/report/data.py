@@ -59,7 +59,10 @@ def gather(store: ResultsStore, name: str) -> ExperimentData:
     )  # fmt: skip
     if kind == "paired":
         _maps(store, data, plan)
-    data.event_study = gather_event_study(store, strategy if kind == "paired" and strategy else name, plan)
+    paired = kind == "paired" and strategy is not None
+    data.event_study = gather_event_study(
+        store, strategy if paired and strategy else name, plan, counterfactual if paired else None
+    )
     if not data.verdicts.empty:
         data.verdicts["baseline"] = _baselines(record, data.verdicts)
     return data

@@ -3,8 +3,11 @@
 For every experiment with runs whose strategy switches on leadership targeting (the kingpin lever),
 the report measures violence month by month around each leader removal (a ``leader_arrest`` event
 that convicted the leader) with ``simulation.analysis.event_study``, from the runs' stored events
-and monthly violence layer (``output.history``). Nothing here simulates; runs that did not keep the
-layer are named, with what to change, instead of being skipped in silence.
+and monthly violence layer (``output.history``). In a test against a counterfactual whose runs kept
+the layer too, each removal is set against the same cells and months of the run with the same seed
+and no strategy (difference in differences); otherwise it is a before/after comparison, said so.
+Nothing here simulates; runs that did not keep the layer are named, with what to change, instead
+of being skipped in silence.
 """
 
 from __future__ import annotations
@@ -73,6 +76,10 @@ class EventStudyData:
     """Months -> ``window_effect`` frame (index area: percent, low, high, events, runs)."""
     problem: str | None = None
     """Why there is no study, in plain words (with what to change when it can be fixed)."""
+    against_counterfactual: bool = False
+    """Whether every study run had its counterfactual run's layer (difference in differences)."""
+    unmatched: str | None = None
+    """In a test against a counterfactual, why the study is before/after instead (None otherwise)."""
 
     @property
     def missing(self) -> int:
@@ -111,8 +118,14 @@ class _Run:
     history: Mapping[str, np.ndarray]
 
 
-def gather_event_study(store: ResultsStore, label: str, plan: pd.DataFrame) -> EventStudyData | None:
-    """The event study of an experiment's finished runs with leadership targeting (None: no such runs)."""
+def gather_event_study(
+    store: ResultsStore, label: str, plan: pd.DataFrame, counterfactual: str | None = None
+) -> EventStudyData | None:
+    """The event study of an experiment's finished runs with leadership targeting (None: no such runs).
+
+    ``counterfactual``: the plan's scenario label of the runs without the strategy, in a paired
+    test; each study run is then matched with the one of the same point and replication.
+    """
     finished = plan[plan["status"] == "finished"].dropna(subset=["run_id"])
     ids = sorted({int(i) for i in finished["run_id"]})
     if not ids:
@@ -145,10 +158,35 @@ def gather_event_study(store: ResultsStore, label: str, plan: pd.DataFrame) -> E
     runs = [
         _Run(by_run.get(run_id, events.iloc[0:0]), _StoredHistory(store, run_id, [LAYER])) for run_id in used
     ]
-    options = {"kind": KIND, "layer": LAYER, "where": WHERE, "confidence": CONFIDENCE}
+    options: dict[str, Any] = {"kind": KIND, "layer": LAYER, "where": WHERE, "confidence": CONFIDENCE}
+    if counterfactual is not None:
+        controls, data.unmatched = _counterfactual_runs(store, finished, used, counterfactual)
+        if controls is not None:
+            no_events = events.iloc[0:0]
+            options["counterfactual"] = [_Run(no_events, _StoredHistory(store, c, [LAYER])) for c in controls]
+            data.against_counterfactual = True
     data.study = event_study(runs, window=WINDOW, **options)
     data.effects = {months: window_effect(runs, months, **options) for months in (SHORT_MONTHS, MONTHS)}
     return data
+
+
+def _counterfactual_runs(
+    store: ResultsStore, finished: pd.DataFrame, used: list[int], label: str
+) -> tuple[list[int] | None, str | None]:
+    """The counterfactual run of each study run (same point and replication), or why there are none."""
+    key = ["point", "replication"] if "point" in finished else ["replication"]
+    twins = finished[finished["scenario"] == label].set_index(key)["run_id"]
+    keys = finished.drop_duplicates("run_id").set_index("run_id").loc[used, key]
+    wanted = [twins.get(tuple(k) if len(key) > 1 else k[0]) for k in keys.itertuples(index=False)]
+    found = [int(w) for w in wanted if w is not None and not pd.isna(w)]
+    kept = store.history_layers(found)
+    lacking = len(used) - sum(1 for r in found if LAYER in kept.get(r, []))
+    if lacking:
+        return None, (
+            f"{lacking} of the {_runs(len(used))} have no finished counterfactual run that kept "
+            f"{LAYER}, so the comparison is before/after"
+        )
+    return found, None
 
 
 def _listed(config: Mapping[str, Any]) -> list[str]:
@@ -206,10 +244,14 @@ def sentences(data: EventStudyData) -> list[str]:
     first, last = MONTHS
     span = f"in the {last - first + 1} months from the removal ({months_text(MONTHS)})"
     removals = f"{data.removals} removal{'s' if data.removals != 1 else ''}"
+    against = (
+        "against its mean over the 12 months before and the same change without the strategy"
+        if data.against_counterfactual
+        else "against its mean over the 12 months before"
+    )
     said = [
         f"After a leader's removal (arrest and conviction), {LAYER} in the group's own territory "
-        f"{change_text(effect.loc['territory'])} {span} against its mean over the 12 months before, "
-        f"over {removals} in {_runs(data.used)}."
+        f"{change_text(effect.loc['territory'])} {span} {against}, over {removals} in {_runs(data.used)}."
     ]
     for area in effect.index:
         if area == "territory":
@@ -220,10 +262,19 @@ def sentences(data: EventStudyData) -> list[str]:
 
 def caveat(data: EventStudyData) -> str:
     """What the numbers are (and are not), and which runs were left out."""
-    text = (
-        "A before/after comparison around each removal: leaders fall where the police look, so the "
-        "change is an association, not the lever's effect (the comparison with no strategy is that)."
-    )
+    if data.against_counterfactual:
+        text = (
+            "A difference in differences: each removal's change is set against the change in the same "
+            "cells and months of the run with the same seed and no strategy, which takes out what the "
+            "world would have done anyway."
+        )
+    else:
+        text = (
+            "A before/after comparison around each removal: leaders fall where the police look, so the "
+            "change is an association, not the lever's effect (the comparison with no strategy is that)."
+        )
+        if data.unmatched:
+            text += f" {data.unmatched}."
     if data.points > 1:
         text += (
             f" The runs come from {data.points} parameter points (every point where leadership "
