@@ -188,6 +188,26 @@ def test_a_targeted_lever_acts_only_in_its_zone():
     assert (surge == 0.0).all()
 
 
+def test_intelligence_on_a_zone_draws_the_signal_led_officers_there():
+    """Units steer their intelligence-led share by signals times what an officer detects where
+    (PoliceUnit.relative_yield): the lever on one zone moves effort into it, the same officers."""
+    zone = {"zones.core": {"rect": [0, 0, 12, 12]}}
+    model = _model(zone)
+    targeted = _model(
+        {**zone, "strategy.pursue.intelligence": {"intensity": 1.0, "target": {"zone": "core"}}}
+    )
+    everywhere = _model({"strategy.pursue.intelligence": {"intensity": 1.0}})
+    for m in (model, targeted, everywhere):  # the same last-month signals for all three
+        m.last_activity[:], m.last_violence[:], m.last_reports[:] = 1.0, 0.0, 0.0
+        policing.allocate_effort(m)
+    core = np.zeros_like(model.world.enforcement, dtype=bool)
+    core[:12, :12] = True
+    before, after = model.world.enforcement, targeted.world.enforcement
+    assert after.sum() == pytest.approx(before.sum())  # no officer added
+    assert after[core].sum() > before[core].sum()
+    assert (everywhere.world.enforcement == before).all()  # the same yield everywhere: signals alone
+
+
 def test_a_jurisdiction_target_follows_the_border():
     model = _model({"strategy.promote.international_cooperation": {"target": {"jurisdiction": "Eastland"}}})
     inside = model.world.jurisdiction == 1

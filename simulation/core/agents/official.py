@@ -2,8 +2,8 @@
 
 PoliceUnit rule: spread the unit's effort over its precinct, part as patrol in proportion to
 population and state presence, part steered by intelligence toward last month's observed
-activity, violence and community reports; where a crackdown is ordered, extra officers multiply
-the effort on the targeted cells.
+activity, violence and community reports, weighed by what an officer detects there; where a
+crackdown is ordered, extra officers multiply the effort on the targeted cells.
 
 PublicOfficial rule: accept a bribe when its value, discounted by the risk of being caught,
 exceeds what integrity demands (``integrity * bribe_threshold``); a corrupt official protects
@@ -40,7 +40,8 @@ class PoliceUnit(Agent):
         patrol = np.where(self.precinct, world.population * world.state_presence, 0.0)
         signal = np.where(
             self.precinct,
-            activity + b.violence_signal_weight * violence + b.report_signal_weight * reports,
+            (activity + b.violence_signal_weight * violence + b.report_signal_weight * reports)
+            * self.relative_yield(),
             0.0,
         )
         if self.model.spec.strategy.enforcement_style == "heavy_handed":
@@ -52,6 +53,17 @@ class PoliceUnit(Agent):
         else:
             allocation = allocation + share * patrol / max(patrol.sum(), 1e-9)
         return self.effort * allocation * (1.0 + self.model.modifiers.crackdown)
+
+    def relative_yield(self) -> np.ndarray:
+        """What an officer's time detects in each cell, relative to the precinct's best cell.
+
+        Intelligence steers officers to where signals times this yield are highest, so a targeted
+        intelligence lever (the ``detection`` modifier) draws them to its target; where detection
+        is the same over the precinct every cell yields exactly 1 and only the signals count.
+        """
+        detection = self.model.modifiers.detection
+        best = float(detection[self.precinct].max()) if self.precinct.any() else 1.0
+        return detection / best if best > 0 else np.ones_like(detection)
 
 
 class PublicOfficial(CellAgent):
