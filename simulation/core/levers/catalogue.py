@@ -100,7 +100,8 @@ LEVERS: tuple[Lever, ...] = (
         0.8,
         200.0,
         "Each unit of effort detects more members; arrests rise, groups weigh higher risk in the "
-        "policed cells and may shift away from them.",
+        "policed cells and may shift away from them. Aimed at a zone, it also draws the "
+        "intelligence-led officers of the precincts there into it, where they now catch more.",
     ),
     Lever(
         "hotspot_policing",
