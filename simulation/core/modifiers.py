@@ -23,7 +23,12 @@ class Modifier:
 
 
 MODIFIERS: tuple[Modifier, ...] = (
-    Modifier("detection", 1.0, "policing.detection_hazard: detection rate per unit effort"),
+    Modifier(
+        "detection",
+        1.0,
+        "policing.detection_hazard: detection rate per unit effort; PoliceUnit.relative_yield: "
+        "where the intelligence-led officers go",
+    ),
     Modifier("street_detection", 1.0, "policing.arrest_hazards: detection of soldiers (street level)"),
     Modifier(
         "insulation", 1.0, "policing.arrest_hazards / pursue_leader: detection leaders and lieutenants avoid"
