@@ -262,7 +262,8 @@ def test_balloon_effect_does_not_depend_on_the_start_month():
 def test_kingpin_turf_war_does_not_depend_on_the_start_month():
     """Leaders fall from the month the lever starts, and violence surges where they fell.
 
-    Violence is measured where the studies measure it, around each removal (the event study of
+    Violence is measured where and as the studies measure it, around each removal against the
+    same cells and months without the strategy (the difference in differences of
     docs/patterns.md): the grid-wide total mixes the surge with the calm elsewhere (+4 a month,
     t = +1.2 over 12 pairs). The 90% band of the local surge must lie above zero."""
     later = {"strategy.pursue.leadership_targeting.start": 37, "strategy.pursue.leadership_targeting.end": 61}
@@ -272,7 +273,9 @@ def test_kingpin_turf_war_does_not_depend_on_the_start_month():
     runs = [(s.metrics, c.metrics) for s, c in results]
     assert paired_effect(runs, "leaders_arrested", (37, 60)).t > 3
     assert nothing_before(runs, "violence", 37)
-    local = window_effect([s for s, _ in results], (0, 11), where={"convicted": True}).loc["territory"]
+    strategy, without = [s for s, _ in results], [c for _, c in results]
+    local = window_effect(strategy, (0, 11), where={"convicted": True}, counterfactual=without)
+    local = local.loc["territory"]
     assert local["low"] > 0, local
 
 
