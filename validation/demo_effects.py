@@ -16,14 +16,20 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-from validation.patterns import DEFAULT, REPLICATIONS, compared, contrasted, paired, relative_change
+from validation.patterns import (
+    DEFAULT,
+    NO_INTEGRITY,
+    REPLICATIONS,
+    RIGHTS_COMPLIANT,
+    ROOT,
+    compared,
+    contrasted,
+    paired,
+    relative_change,
+)
 
-ROOT = Path(__file__).resolve().parents[1]
 EFFECTS_PATH = ROOT / "docs" / "effects.md"
-RIGHTS_COMPLIANT = (("strategy.enforcement_style", "rights_compliant"),)
-NO_INTEGRITY = (("strategy.prevent.institutional_integrity.intensity", 0.0),)
 
 
 @dataclass(frozen=True)

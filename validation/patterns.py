@@ -34,6 +34,10 @@ TABLE_PATH = ROOT / "docs" / "patterns.md"
 REPLICATIONS = 16
 CONFIDENCE = 0.9
 RESAMPLES = 2000
+RIGHTS_COMPLIANT = (("strategy.enforcement_style", "rights_compliant"),)
+"""The heavy-handed crackdown's comparison: the same crackdown done rights-compliantly."""
+NO_INTEGRITY = (("strategy.prevent.institutional_integrity.intensity", 0.0),)
+"""The integrity programme's comparison: the same pursuit without it."""
 
 
 @dataclass(frozen=True)
@@ -266,19 +270,12 @@ def _integrated_violence(replications: int, variant: Variant) -> Measurement:
 
 
 def _heavy_handed_reports(replications: int, variant: Variant) -> Measurement:
-    runs = contrasted(
-        "heavy_handed_backlash", replications, variant, (("strategy.enforcement_style", "rights_compliant"),)
-    )
+    runs = contrasted("heavy_handed_backlash", replications, variant, RIGHTS_COMPLIANT)
     return relative_change(runs, "community_reports", _window((25, 72), variant))
 
 
 def _integrity_arrests(replications: int, variant: Variant) -> Measurement:
-    runs = contrasted(
-        "corruption_blunts_pursuit",
-        replications,
-        variant,
-        (("strategy.prevent.institutional_integrity.intensity", 0.0),),
-    )
+    runs = contrasted("corruption_blunts_pursuit", replications, variant, NO_INTEGRITY)
     return relative_change(runs, "arrests", _window((25, 72), variant))
 
 

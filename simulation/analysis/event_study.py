@@ -263,8 +263,9 @@ def _pooled(
     with a ``control`` (the counterfactual's levels and references), that ratio over the control's."""
     ratio = _ratio(level, reference, weights)
     if control is not None:
+        without = _ratio(*control, weights)
         with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(_ratio(*control, weights) > 0, ratio / _ratio(*control, weights), np.nan)
+            ratio = np.where(without > 0, ratio / without, np.nan)
     return 100.0 * (ratio - 1.0)
 
 
