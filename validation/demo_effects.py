@@ -43,54 +43,79 @@ class Effect:
     runs: Callable[[int], tuple]
 
 
-def _counterfactual(name: str) -> Callable[[int], tuple]:
-    return lambda n: paired(name, n)
+Row = tuple[str, tuple[int, int], str]
+"""(indicator, months, expected) of one effect."""
+
+
+def _against_counterfactual(scenario: str, *rows: Row) -> tuple[Effect, ...]:
+    return _against(scenario, "counterfactual", lambda n: paired(scenario, n), *rows)
+
+
+def _against(scenario: str, against: str, runs: Callable[[int], tuple], *rows: Row) -> tuple[Effect, ...]:
+    return tuple(
+        Effect(scenario, against, indicator, months, expected, runs) for indicator, months, expected in rows
+    )
 
 
 EFFECTS: tuple[Effect, ...] = (
-    Effect("balloon_effect", "counterfactual", "activity_target", (25, 72), "falls",
-           _counterfactual("balloon_effect")),
-    Effect("balloon_effect", "counterfactual", "activity_buffer", (25, 72), "rises",
-           _counterfactual("balloon_effect")),
-    Effect("balloon_effect_across_border", "counterfactual", "activity_target", (25, 72), "falls",
-           _counterfactual("balloon_effect_across_border")),
-    Effect("balloon_effect_across_border", "counterfactual", "activity_buffer", (25, 72), "rises",
-           _counterfactual("balloon_effect_across_border")),
-    Effect("balloon_effect_across_border", "counterfactual", "activity_other_jurisdictions", (25, 72),
-           "not claimed (t = +1.4 over 20 pairs in the effect tests)",
-           _counterfactual("balloon_effect_across_border")),
-    Effect("seizure_price_pass_through", "counterfactual", "illicit_price", (37, 72), "rises",
-           _counterfactual("seizure_price_pass_through")),
-    Effect("seizure_price_pass_through", "counterfactual", "seizures_value", (37, 72), "rises",
-           _counterfactual("seizure_price_pass_through")),
-    Effect("seizure_price_pass_through", "counterfactual", "ocg_revenue", (37, 72),
-           "moves far less than the value seized (demand is inelastic: it may rise)",
-           _counterfactual("seizure_price_pass_through")),
-    Effect("kingpin_turf_war", "counterfactual", "leaders_arrested", (25, 48), "rises",
-           _counterfactual("kingpin_turf_war")),
-    Effect("kingpin_turf_war", "counterfactual", "violence", (25, 60),
-           "rises (grid-wide; the local surge is in docs/patterns.md)", _counterfactual("kingpin_turf_war")),
-    Effect("corruption_blunts_pursuit", "no integrity programme", "arrests", (25, 72), "rises",
-           lambda n: contrasted("corruption_blunts_pursuit", n, DEFAULT, NO_INTEGRITY)),
-    Effect("heavy_handed_backlash", "rights-compliant", "community_reports", (37, 72), "falls",
-           lambda n: contrasted("heavy_handed_backlash", n, DEFAULT, RIGHTS_COMPLIANT)),
-    Effect("heavy_handed_backlash", "rights-compliant", "ocg_legitimacy", (37, 72), "rises",
-           lambda n: contrasted("heavy_handed_backlash", n, DEFAULT, RIGHTS_COMPLIANT)),
-    Effect("prevention_slow_durable", "counterfactual", "ocg_members", (49, 72), "falls (during)",
-           _counterfactual("prevention_slow_durable")),
-    Effect("prevention_slow_durable", "counterfactual", "ocg_members", (73, 96),
-           "stays lower (after the programme)", _counterfactual("prevention_slow_durable")),
-    Effect("integrated_4p", "counterfactual", "ocg_members", (109, 120), "falls, not to zero",
-           _counterfactual("integrated_4p")),
-    Effect("integrated_4p", "counterfactual", "violence", (109, 120), "falls, not to zero",
-           _counterfactual("integrated_4p")),
-    Effect("integrated_4p", "pursuit alone (pursue_only)", "ocg_members", (61, 120), "lower",
-           lambda n: compared("integrated_4p", "pursue_only", n)),
-    Effect("integrated_4p", "pursuit alone (pursue_only)", "victims_current", (61, 120), "lower",
-           lambda n: compared("integrated_4p", "pursue_only", n)),
-    Effect("integrated_4p", "pursuit alone (pursue_only)", "violence", (61, 120), "lower",
-           lambda n: compared("integrated_4p", "pursue_only", n)),
-)  # fmt: skip
+    *_against_counterfactual(
+        "balloon_effect",
+        ("activity_target", (25, 72), "falls"),
+        ("activity_buffer", (25, 72), "rises"),
+    ),
+    *_against_counterfactual(
+        "balloon_effect_across_border",
+        ("activity_target", (25, 72), "falls"),
+        ("activity_buffer", (25, 72), "rises"),
+        (
+            "activity_other_jurisdictions",
+            (25, 72),
+            "not claimed (t = +1.4 over 20 pairs in the effect tests)",
+        ),
+    ),
+    *_against_counterfactual(
+        "seizure_price_pass_through",
+        ("illicit_price", (37, 72), "rises"),
+        ("seizures_value", (37, 72), "rises"),
+        ("ocg_revenue", (37, 72), "moves far less than the value seized (demand is inelastic: it may rise)"),
+    ),
+    *_against_counterfactual(
+        "kingpin_turf_war",
+        ("leaders_arrested", (25, 48), "rises"),
+        ("violence", (25, 60), "rises (grid-wide; the local surge is in docs/patterns.md)"),
+    ),
+    *_against(
+        "corruption_blunts_pursuit",
+        "no integrity programme",
+        lambda n: contrasted("corruption_blunts_pursuit", n, DEFAULT, NO_INTEGRITY),
+        ("arrests", (25, 72), "rises"),
+    ),
+    *_against(
+        "heavy_handed_backlash",
+        "rights-compliant",
+        lambda n: contrasted("heavy_handed_backlash", n, DEFAULT, RIGHTS_COMPLIANT),
+        ("community_reports", (37, 72), "falls"),
+        ("ocg_legitimacy", (37, 72), "rises"),
+    ),
+    *_against_counterfactual(
+        "prevention_slow_durable",
+        ("ocg_members", (49, 72), "falls (during)"),
+        ("ocg_members", (73, 96), "stays lower (after the programme)"),
+    ),
+    *_against_counterfactual(
+        "integrated_4p",
+        ("ocg_members", (109, 120), "falls, not to zero"),
+        ("violence", (109, 120), "falls, not to zero"),
+    ),
+    *_against(
+        "integrated_4p",
+        "pursuit alone (pursue_only)",
+        lambda n: compared("integrated_4p", "pursue_only", n),
+        ("ocg_members", (61, 120), "lower"),
+        ("victims_current", (61, 120), "lower"),
+        ("violence", (61, 120), "lower"),
+    ),
+)
 
 
 _HEADER = """# Demonstration effects as sizes
