@@ -76,7 +76,8 @@ def test_baseline_membership_is_stable_after_month_24(baseline_runs):
     for metrics in baseline_runs:
         members = metrics["ocg_members"]
         level = members.loc[24]
-        assert members.loc[24:].between(0.7 * level, 1.3 * level).all(), members.loc[24:].describe()
+        # no collapse and no explosion; a slow upward drift as groups split and enter is allowed
+        assert members.loc[24:].between(0.7 * level, 1.35 * level).all(), members.loc[24:].describe()
 
 
 @pytest.mark.slow

@@ -379,8 +379,11 @@ INDICATOR_NAMES: tuple[str, ...] = tuple(i.name for i in INDICATORS)
 
 
 def _activity_in(area: str) -> Compute:
+    """The displacement layer (``displacement.layer``: all activity or street sales) over an area."""
+
     def compute(m: CriminalMarketModel) -> float:
-        return float(m.world.activity[m.zones.displacement_masks()[area]].sum())
+        layer = m.world.layers[m.zones.displacement.layer]
+        return float(layer[m.zones.displacement_masks()[area]].sum())
 
     return compute
 
@@ -392,7 +395,7 @@ DISPLACEMENT_INDICATORS: tuple[Indicator, ...] = (
         "units/month",
         "illicit activity in the displacement target",
         _activity_in("displacement_target"),
-        definition="Σ `activity` over the target zone A",
+        definition="Σ `activity` (or `retail`, per `displacement.layer`) over the target zone A",
     ),
     Indicator(
         "activity_buffer",
@@ -400,7 +403,7 @@ DISPLACEMENT_INDICATORS: tuple[Indicator, ...] = (
         "units/month",
         "illicit activity in the buffer around it",
         _activity_in("displacement_buffer"),
-        definition="Σ `activity` over the buffer ring B",
+        definition="Σ the same layer over the buffer ring B",
     ),
     Indicator(
         "activity_control",
@@ -408,7 +411,7 @@ DISPLACEMENT_INDICATORS: tuple[Indicator, ...] = (
         "units/month",
         "illicit activity outside target and buffer",
         _activity_in("displacement_control"),
-        definition="Σ `activity` over the control area C (neither A nor B)",
+        definition="Σ the same layer over the control area C (neither A nor B)",
     ),
     Indicator(
         "activity_other_jurisdictions",
@@ -416,15 +419,15 @@ DISPLACEMENT_INDICATORS: tuple[Indicator, ...] = (
         "units/month",
         "activity in the other jurisdictions",
         _activity_in("displacement_other_jurisdictions"),
-        definition="Σ `activity` over the cells of jurisdictions A does not touch",
+        definition="Σ the same layer over the cells of jurisdictions A does not touch",
     ),
     Indicator(
         "activity_total",
         "outcome",
         "units/month",
         "illicit activity on the whole grid",
-        lambda m: float(m.world.activity.sum()),
-        definition="Σ `activity` over the grid",
+        lambda m: float(m.world.layers[m.zones.displacement.layer].sum()),
+        definition="Σ the same layer over the grid",
     ),
 )
 """Recorded only when a scenario has a ``displacement:`` section."""
@@ -450,6 +453,7 @@ def snapshot(world: World) -> dict[str, np.ndarray]:
 
 SNAPSHOT_LAYERS: tuple[str, ...] = (
     "activity",
+    "retail",
     "control",
     "control_strength",
     "violence",

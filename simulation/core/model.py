@@ -30,7 +30,7 @@ from simulation.core.levers import apply as levers
 from simulation.core.levers.catalogue import PRINCIPLES
 from simulation.core.modifiers import DecisionModifiers
 from simulation.core.routing import RouteGraph
-from simulation.core.submodels import conflict, policing, victimisation
+from simulation.core.submodels import conflict, policing, street_market, victimisation
 from simulation.core.world import World
 
 if TYPE_CHECKING:
@@ -69,7 +69,7 @@ def open_month(model: CriminalMarketModel) -> None:
     model.last_activity = w.activity.copy()
     model.last_violence = w.violence.copy()
     model.last_reports = model.reports
-    for name in ("activity", "violence", "victimisation", "illicit_demand"):
+    for name in ("activity", "retail", "violence", "victimisation", "illicit_demand"):
         w.layers[name][:] = 0.0
     model.services[:] = 0.0
     model.sales_value = 0.0
@@ -136,6 +136,8 @@ class CriminalMarketModel(mesa.Model):
         self.last_activity = np.zeros(shape)
         self.last_violence = np.zeros(shape)
         self.reports = np.zeros(shape)
+        self.street_market = street_market.open_market(self)
+        """Where buyers buy this month (``street_market.open_market``, renewed in P5)."""
         self.residents: community.Residents
         """Every block's households (``community.populate``)."""
         self.last_reports = self.reports

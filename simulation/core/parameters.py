@@ -297,6 +297,37 @@ class MarketBehaviour(Section):
         "illicit activity a unit in transit adds to each route cell, relative to a unit retailed",
         unit="1",
     )
+    search_cost_per_effort: float = param(
+        0.3,
+        unit="price share/effort unit",
+        ge=0,
+        le=5,
+        rationale="search time and risk a buyer adds to the money price where one unit of police effort "
+        "is deployed (effective price = price x (1 + this x effort)); the default adds about 5% where "
+        "a territory's typical effort is deployed and 15% on a crackdown hotspot",
+        source="Moore (1973), Am. Econ. Rev.: the effective price of heroin includes search time and "
+        "the risk of arrest; NRC (2001), Informing America's Policy on Illegal Drugs, ch. 3: search "
+        "costs and arrest risk are part of the cost to the buyer; value an assumption",
+    )
+    travel_cost_share: float = param(
+        0.35,
+        unit="price share",
+        ge=0,
+        le=5,
+        rationale="extra cost, in units of the money price, of buying in a neighbouring locality rather "
+        "than one's own; with the default sensitivity and equal policing around, about 3 purchases in "
+        "4 are made in the buyer's own locality",
+        source="Rengert (1996), The Geography of Illegal Drugs: most buyers buy close to home and "
+        "purchases decay with distance; NRC (2001): prices vary over a few city blocks; value an assumption",
+    )
+    buyer_choice_sensitivity: float = param(
+        10.0,
+        unit="1/price share",
+        ge=0,
+        le=100,
+        rationale="logit sensitivity of buyers' choice of market place to its cost (10: a place 10% "
+        "dearer is chosen e^-1 as often); 0 = buyers pick among their options at random",
+    )
 
 
 class OCGBehaviour(Section):

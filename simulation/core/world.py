@@ -25,6 +25,7 @@ LAYERS_FLOAT = (
     "illicit_demand",
     "control_strength",
     "activity",
+    "retail",
     "enforcement",
     "violence",
     "victimisation",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,8 +18,8 @@ class ZoneBook:
     """The scenario's zones resolved on this run's world.
 
     A hotspot zone is empty until its ``at_step`` month has been simulated; it then holds the
-    ``top`` cells with the most illicit activity that month (within one jurisdiction if it names
-    one), and keeps them.
+    ``top`` cells with the most illicit activity (or street sales, ``layer: retail``) that month
+    (within one jurisdiction if it names one), and keeps them.
     """
 
     def __init__(self, scenario: Scenario, world: World) -> None:
@@ -40,10 +41,11 @@ class ZoneBook:
             mask = w.jurisdiction == w.jurisdiction_names.index(zone.jurisdiction)
         return mask
 
-    def observe(self, step: int, activity: np.ndarray) -> None:
-        """Fix hotspot zones at the end of their month."""
+    def observe(self, step: int, layers: Mapping[str, np.ndarray]) -> None:
+        """Fix hotspot zones at the end of their month, ranking cells by their ``layer``."""
         for name, zone in self.specs.items():
             if isinstance(zone, HotspotZone) and zone.hotspots.at_step == step:
+                activity = layers[zone.hotspots.layer]
                 ranked = activity
                 if zone.hotspots.jurisdiction is not None:
                     index = self.world.jurisdiction_names.index(zone.hotspots.jurisdiction)
@@ -84,8 +86,9 @@ class ZoneBook:
 
 
 def fix_hotspots(model: CriminalMarketModel) -> None:
-    """Phase P23: hotspot zones whose month this was take this month's most active cells."""
-    model.zones.observe(model.steps, model.world.activity)
+    """Phase P23: hotspot zones whose month this was take this month's most active cells (by all
+    illicit activity, or by street sales for a zone ranked on ``retail``)."""
+    model.zones.observe(model.steps, model.world.layers)
 
 
 def ring(mask: np.ndarray, width: int) -> np.ndarray:

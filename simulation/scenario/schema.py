@@ -107,6 +107,10 @@ class JurisdictionZone(Section):
     jurisdiction: Annotated[str, Field(min_length=1)]
 
 
+MarketLayer = Literal["activity", "retail"]
+"""Illicit activity (street sales plus goods in transit) or street sales alone."""
+
+
 class HotspotSpec(Section):
     top: PositiveInt
     at_step: Annotated[int, Field(ge=1, description="month whose activity ranks the cells")]
@@ -114,6 +118,10 @@ class HotspotSpec(Section):
     border_band: Annotated[
         int | None, Field(ge=1, description="rank only cells within this many cells of a border")
     ] = None
+    layer: Annotated[
+        MarketLayer,
+        Field(description="what ranks the cells: all illicit activity, or street sales only (retail)"),
+    ] = "activity"
 
 
 class HotspotZone(Section):
@@ -151,6 +159,10 @@ Zone = Annotated[
 class DisplacementSpec(Section):
     target: Annotated[str, Field(min_length=1, description="zone whose activity the strategy targets")]
     buffer: Annotated[int, Field(ge=1, le=50, description="cells around the target counted as buffer")] = 3
+    layer: Annotated[
+        MarketLayer,
+        Field(description="what the displacement areas sum: all illicit activity, or street sales only"),
+    ] = "activity"
 
 
 class OutputSpec(Section):

@@ -27,7 +27,7 @@ from simulation.core.agents.official import bribe_targets
 from simulation.core.choice import choose_with_outside_option
 from simulation.core.events import record_event
 from simulation.core.routing import RouteGraph, RouteOptions, route_options
-from simulation.core.submodels import conflict, policing, victimisation
+from simulation.core.submodels import conflict, policing, street_market, victimisation
 from simulation.core.world import dilate
 
 if TYPE_CHECKING:
@@ -202,19 +202,26 @@ class OCG(Agent):
 
     # ---------------------------------------------------------------------------- retail
     def sell(self, territory: np.ndarray, free_members: int) -> None:
-        """Retail in the territory at the group's price, limited by stock and dealers."""
+        """Retail in the territory at the group's price, limited by stock and dealers.
+
+        Buyers living in the territory buy at the place they choose (``street_market``), as much as
+        the demand curve gives at the expected cost of buying there; sales are counted where made.
+        """
         world, b = self.model.world, self.model.spec.behaviour
+        street = self.model.street_market
         base = world.population * b.market.demand_per_capita
-        demand = np.where(territory, self.demand_at(self.price, base), 0.0)
+        demand = np.where(territory, self.demand_at(self.price * street.cost_factor, base), 0.0)
         total = float(demand.sum())
         capacity = free_members * b.ocg.sales_per_member
         sold = min(total, capacity, self.inventory)
         self.unmet_share = (total - sold) / total if total > 0 else 0.0
         self.expected_sales = min(total, capacity)
         if total > 0 and sold > 0:
-            per_cell = demand * (sold / total)
+            bought = street.where_bought(demand)
+            per_cell = bought * (sold / total)
             world.activity[:] += per_cell
-            world.illicit_demand[:] += demand
+            world.retail[:] += per_cell
+            world.illicit_demand[:] += bought
             self.model.sales_value += sold * self.price
         self.inventory -= sold
         self.sold = sold
@@ -524,14 +531,18 @@ def demand_at(market: MarketBehaviour, price: float, base: np.ndarray) -> np.nda
 def cell_values(
     model: CriminalMarketModel, xs: np.ndarray, ys: np.ndarray, price: float, unit_cost: float
 ) -> np.ndarray:
-    """Monthly net value of holding cells: retail margin plus extortion less the staff cost."""
+    """Monthly net value of holding cells: retail margin plus extortion less the staff cost.
+
+    Demand is what the cell's buyers take at the cost of buying there (police presence included).
+    """
     world, b = model.world, model.spec.behaviour
     base = world.population[xs, ys] * b.market.demand_per_capita
     margin = max(0.0, price - unit_cost)
+    buying_here = price * street_market.search_factor(model, world.enforcement[xs, ys])
     shield = model.modifiers.extortion[xs, ys]
     extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * b.ocg.new_cell_hold * shield
     holding = b.ocg.members_per_cell * b.ocg.wage * model.wage_factor[xs, ys]
-    return margin * demand_at(b.market, price, base) + extortion - holding
+    return margin * demand_at(b.market, buying_here, base) + extortion - holding
 
 
 def enforcement_loss(
@@ -607,12 +618,14 @@ def populate(model: CriminalMarketModel) -> None:
 
 
 def do_business(model: CriminalMarketModel) -> None:
-    """Phase P5-P6: this month's routes, then each group's business in a fresh random order.
+    """Phase P5-P6: this month's routes and buyers' options, then each group's business in a fresh
+    random order.
 
     The order is a permutation from the model's numpy generator (not ``AgentSet.shuffle_do``, which
     draws from Python's ``random``): every draw of a run comes from one seeded stream.
     """
     routes = route_options(model)
+    model.street_market = street_market.open_market(model)
     groups = list(model.groups)
     model.activation_order = [groups[i] for i in model.rng.permutation(len(groups))]
     for group in model.activation_order:
