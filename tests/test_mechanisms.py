@@ -178,10 +178,15 @@ def _leaderless_group(model, cohesion: float):
 
 
 def _splits(cohesion: float, propensity: float, seeds=range(40)) -> int:
+    """Splits of leaderless groups whose members all stand with the far lieutenant (a camp that
+    can hold the cells nearer him)."""
     splits = 0
     for seed in seeds:
         model = small_model(seed, behaviour__ocg__split_propensity=propensity)
         group = _leaderless_group(model, cohesion=cohesion)
+        far = next(m for m in group.members if m.role is Role.LIEUTENANT and m.cell.coordinate != group.hub)
+        for m in group.members:
+            m.cell = far.cell
         before = len(model.groups)
         conflict.succession(model, group)
         assert group.leader is not None and group.leader.role is Role.LEADER
@@ -191,6 +196,43 @@ def _splits(cohesion: float, propensity: float, seeds=range(40)) -> int:
 
 def test_a_leaderless_group_can_split():
     assert _splits(cohesion=0.5, propensity=2.0) > 0
+
+
+def test_a_challenger_walks_away_only_with_a_camp_that_can_hold_its_turf():
+    model = small_model()
+    group = model.groups[0]
+    challenger = next(m for m in group.members if m is not group.leader)
+    cells = np.argwhere(group.territory())
+    hx, hy = group.hub
+    far = max(cells, key=lambda c: (c[0] - hx) ** 2 + (c[1] - hy) ** 2)
+    challenger.cell = model.world.cell(*(int(v) for v in far))
+    for m in group.members:  # everyone else stands with the leader at the hub
+        if m is not challenger:
+            m.cell = model.world.cell(hx, hy)
+    assert not group.faction_can_hold(challenger), "one man cannot hold the cells nearer him"
+    for m in group.members:  # now the whole group stands with the challenger
+        m.cell = challenger.cell
+    assert group.faction_can_hold(challenger)
+    group.cohesion, group.challenger = 0.0, challenger
+    for m in group.members:
+        if m is not challenger:
+            m.cell = model.world.cell(hx, hy)
+    group.leader.experience = challenger.experience  # the urge to split is at its ceiling
+    before = len(model.groups)
+    for _ in range(20):
+        conflict.power_struggle(model, group)
+        group.cohesion = 0.0
+    assert len(model.groups) == before, "a splinter too small for its turf was founded"
+
+
+def test_a_group_that_lost_its_last_cell_breaks_up():
+    model = small_model()
+    landless, other = model.groups[0], model.groups[1]
+    members = list(landless.members)
+    model.world.control[landless.territory()] = -1
+    conflict.dissolve_empty_groups(model)
+    assert landless not in model.groups and other in model.groups
+    assert all(m.group is None for m in members), "its members left crime"
 
 
 def test_cohesive_groups_split_less_often():

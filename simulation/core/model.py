@@ -97,9 +97,9 @@ SCHEDULE: tuple[Phase, ...] = (
     policing.arrest_members,  # P9 detection, arrests, prosecutions, the pursuit of leaders
     member.exits,  # P10 members decide whether to quit
     conflict.settle_leadership,  # P11 successions and power struggles, splits
-    conflict.dissolve_empty_groups,  # P12
+    conflict.dissolve_empty_groups,  # P12 groups with nobody at liberty or no territory
     ocg.work_territory,  # P13 same order: expand, retreat, recruit, organise, deploy
-    conflict.dissolve_empty_groups,  # P14 groups whose last members died in this month's fights
+    conflict.dissolve_empty_groups,  # P14 groups whose last member or cell fell in this month's fights
     conflict.firm_up_control,  # P15 control strength moves toward cohesion, eroded by policing
     enabler.face_investigators,  # P16 enablers detected and removed; new ones enter
     official.face_integrity_checks,  # P17 corrupt officials caught and replaced

@@ -473,6 +473,17 @@ class OCG(Agent):
         self.hub = tuple(int(v) for v in np.unravel_index(int(values.argmax()), values.shape))
 
     # ------------------------------------------------------------------------ life cycle
+    def faction_can_hold(self, challenger: Member) -> bool:
+        """Would the challenger's camp have the people to hold the cells nearer him than the hub?"""
+        territory = self.territory()
+        xs, ys = np.nonzero(territory)
+        cx, cy = challenger.cell.coordinate
+        lx, ly = self.hub
+        nearer = (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
+        mx, my = self.member_coordinates()
+        camp = ((mx - cx) ** 2 + (my - cy) ** 2 < (mx - lx) ** 2 + (my - ly) ** 2) & territory[mx, my]
+        return int(camp.sum()) >= self.model.spec.behaviour.ocg.members_per_cell * int(nearer.sum())
+
     def split_off(self, challenger: Member) -> OCG | None:
         """The challenger walks away with the part of the territory and the people nearest to them."""
         model, world = self.model, self.model.world
@@ -507,7 +518,8 @@ class OCG(Agent):
         return new
 
     def dissolve(self) -> None:
-        """Nobody left at liberty: the group disappears and its turf becomes a vacuum."""
+        """Nobody left at liberty, or no turf left: the group disappears (members at liberty leave
+        crime) and its turf becomes a vacuum."""
         model, world = self.model, self.model.world
         territory = self.territory()
         world.control[territory] = -1

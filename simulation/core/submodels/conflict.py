@@ -118,13 +118,18 @@ def power_struggle(model: CriminalMarketModel, group: OCG) -> None:
     if challenger.group is not group:  # killed in the fighting
         group.challenger = None
         return
-    if model.rng.random() < split_probability(model, group, leader, challenger):
+    if model.rng.random() < split_probability(model, group, leader, challenger) and group.faction_can_hold(
+        challenger
+    ):
         group.challenger = None
         group.split_off(challenger)
 
 
 def split_probability(model: CriminalMarketModel, group: OCG, leader: Member, challenger: Member) -> float:
-    """The challenger's monthly decision to walk away: close claims and a weak bond make it likely."""
+    """The challenger's monthly urge to walk away: close claims and a weak bond make it likely.
+
+    He acts on it only if his camp could hold what he would take (``OCG.faction_can_hold``).
+    """
     closeness = 1.0 - abs(leader.experience - challenger.experience) / (
         leader.experience + challenger.experience + 1.0
     )
@@ -145,9 +150,12 @@ def settle_leadership(model: CriminalMarketModel) -> None:
 
 
 def dissolve_empty_groups(model: CriminalMarketModel) -> None:
-    """Phases P12 and P14: groups with nobody left at liberty disappear."""
+    """Phases P12 and P14: groups with nobody left at liberty, or no cell left, disappear.
+
+    A group that lost its last cell has no market, nothing to extort and no base to return to.
+    """
     for group in list(model.groups):
-        if not group.active:
+        if not group.active or not group.territory().any():
             group.dissolve()
 
 
