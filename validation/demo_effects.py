@@ -64,6 +64,12 @@ EFFECTS: tuple[Effect, ...] = (
         ("activity_buffer", (25, 72), "rises"),
     ),
     *_against_counterfactual(
+        "street_market_crackdown",
+        ("activity_target", (25, 72), "falls (street sales in the policed market places)"),
+        ("activity_buffer", (25, 72), "rises, by less than the target loses (partial displacement)"),
+        ("activity_total", (25, 72), "not claimed: the buyers who buy less are few against the whole grid"),
+    ),
+    *_against_counterfactual(
         "balloon_effect_across_border",
         ("activity_target", (25, 72), "falls"),
         ("activity_buffer", (25, 72), "rises"),

@@ -110,8 +110,10 @@ LEVERS: tuple[Lever, ...] = (
         "crackdown",
         1.0,
         300.0,
-        "Police surge extra effort onto the target: arrests and seizures there rise; smugglers "
-        "price the risk into their routes and detour around it, so activity falls in the target "
+        "Police surge extra effort onto the target: arrests and seizures there rise; buying there "
+        "costs more search time and risk, so buyers at its edge walk to the market places next "
+        "door and those deeper inside buy less (street sales: partial displacement); smugglers "
+        "price the risk into their routes and detour around it, so transit falls in the target "
         "and reappears in the cells around it — the balloon effect. Groups weigh the risk when "
         "they expand or retreat too, but a hotspot's retail margin usually outweighs it, so "
         "territory seldom changes hands. Only a crackdown on most of the corridors makes routes "
