@@ -3,7 +3,8 @@
 A trainer reads "`activity_target` falls below its ghost (−158 units a month over months 25–72)"
 and checks it in the browser, so the guide's numbers must be the model's. For each demonstration
 this prints the mean gap live − ghost (the scenario against the same scenario with no strategy,
-same seed as the dashboard's: ``ocsim run --seed N``'s first replication) of the indicators the
+or the trainer's change against the scenario as written; same seed as the dashboard's: ``ocsim
+run --seed N``'s first replication) of the indicators the
 guide names, over the months it names, for dashboard seeds 1-8. ``python -m
 validation.dashboard_guide`` prints the table; the guide's prose is written from it.
 """
@@ -62,11 +63,34 @@ GUIDE: dict[str, tuple[tuple[str, tuple[int, int]], ...]] = {
 """Scenario -> (indicator, months) whose mean gap the guide quotes; leaders and splits are sums."""
 SUMMED = {"leaders_arrested", "splits"}
 
+LIVE_AND_GHOST: dict[str, tuple[dict, dict]] = {
+    "heavy_handed_backlash": ({"strategy.enforcement_style": "rights_compliant"}, {}),
+    "corruption_blunts_pursuit": ({"strategy.prevent.institutional_integrity.end": 31}, {}),
+}
+"""Rows whose live run is not the scenario as written and whose ghost is not "no strategy": the
+trainer's clicks (rights-compliant before the run; the integrity lever switched off at month 30,
+acting last in month 30) against the scenario as written."""
+GUIDE |= {
+    "heavy_handed_backlash": (
+        ("police_trust", (1, 72)),
+        ("reporting_willingness", (1, 72)),
+        ("community_reports", (1, 72)),
+        ("ocg_legitimacy", (1, 72)),
+    ),
+    "corruption_blunts_pursuit": (("corrupt_officials", (31, 72)), ("arrests", (31, 72))),
+}
+
 
 def _pair(name: str, seed: int) -> tuple[str, int, pd.DataFrame, pd.DataFrame]:
-    scenario = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    path = ROOT / "scenarios" / f"{name}.yaml"
+    if name in LIVE_AND_GHOST:
+        live_settings, ghost_settings = LIVE_AND_GHOST[name]
+        scenario, ghost_scenario = load_scenario(path, live_settings), load_scenario(path, ghost_settings)
+    else:
+        scenario = load_scenario(path)
+        ghost_scenario = without_strategy(scenario)
     live = run_scenario(scenario, seed=model_seed(seed)).metrics
-    ghost = run_scenario(without_strategy(scenario), seed=model_seed(seed)).metrics
+    ghost = run_scenario(ghost_scenario, seed=model_seed(seed)).metrics
     return name, seed, live, ghost
 
 

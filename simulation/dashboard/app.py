@@ -57,6 +57,7 @@ BAND_CHOICES = [3, 5, 10, 20]
 LAYER_NAMES: dict[str, str] = {
     "control": "territories (control)",
     "activity": "activity",
+    "retail": "street sales (retail)",
     "violence": "violence",
     "enforcement": "enforcement (police effort)",
     "victimisation": "victimisation",

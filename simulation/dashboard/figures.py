@@ -27,10 +27,11 @@ VIEWS: dict[str, str] = {
 }
 MAP_LAYERS: dict[str, str] = {
     "control": "OCG territories (colour = group)",
-    "activity": "illicit activity (units sold)",
+    "activity": "illicit activity (sales and goods in transit)",
     "violence": "violent incidents",
     "enforcement": "police effort",
     "victimisation": "new victims",
+    "retail": "street sales (where buyers buy)",
     "control_strength": "control strength",
     "ocg_legitimacy": "perceived OCG legitimacy",
     "population": "population",
@@ -38,6 +39,7 @@ MAP_LAYERS: dict[str, str] = {
 """The layers the map offers, first those the trainers asked for, with their titles."""
 LAYER_COLOURS: dict[str, str] = {
     "activity": "magma_r",
+    "retail": "magma_r",
     "control_strength": "Greens",
     "violence": "Reds",
     "enforcement": "Blues",
