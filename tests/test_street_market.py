@@ -47,8 +47,9 @@ def test_police_at_a_corner_send_its_buyers_next_door_and_price_out_those_with_n
     policed = open_market(model)
     assert policed.choice[HOME][cx, cy] < calm.choice[HOME][cx, cy]
     assert policed.cost_factor[cx, cy] > calm.cost_factor[cx, cy]
-    demand = np.where(model.world.control >= 0, 1.0, 0.0)
-    assert calm.where_bought(demand)[cx, cy] > policed.where_bought(demand)[cx, cy]
+    held = model.world.control >= 0
+    demand = np.where(held, 1.0, 0.0)
+    assert calm.where_bought(demand, held)[cx, cy] > policed.where_bought(demand, held)[cx, cy]
     # a lone cell's buyers cannot walk anywhere: they pay the whole police cost
     model.world.control[:] = -1
     model.world.control[cx, cy] = model.groups[0].gid
@@ -100,7 +101,7 @@ def test_purchases_are_moved_not_made_or_lost(demand, control, effort):
     market = open_market(model)
     home = np.zeros(model.world.control.shape)
     home[:6, :5] = np.where(control >= 0, demand, 0.0)
-    bought = market.where_bought(home)
+    bought = market.where_bought(home, model.world.control >= 0)
     assert bought.sum() == pytest.approx(home.sum(), rel=1e-9, abs=1e-9)
     assert (bought[model.world.control < 0] == 0).all(), "sales are made only in territories"
     assert (market.cost_factor >= 1.0).all()

@@ -217,7 +217,7 @@ class OCG(Agent):
         self.unmet_share = (total - sold) / total if total > 0 else 0.0
         self.expected_sales = min(total, capacity)
         if total > 0 and sold > 0:
-            bought = street.where_bought(demand)
+            bought = street.where_bought(demand, territory)
             per_cell = bought * (sold / total)
             world.activity[:] += per_cell
             world.retail[:] += per_cell

@@ -54,13 +54,22 @@ class StreetMarket:
     cost_factor: np.ndarray
     """Expected cost of a purchase for buyers living in the cell, in units of the money price."""
 
-    def where_bought(self, demand: np.ndarray) -> np.ndarray:
-        """Purchases per market cell, from purchases per buyers' home cell."""
-        bought = np.zeros_like(demand)
+    def where_bought(self, demand: np.ndarray, territory: np.ndarray) -> np.ndarray:
+        """Purchases per market cell, from purchases per buyers' home cell in ``territory``.
+
+        Only the territory's cells are visited, so a month of all groups' sales costs time in
+        proportion to the cells held, not to the groups times the grid.
+        """
+        height = demand.shape[1]
+        homes = np.flatnonzero(territory)
+        amount = demand.ravel()[homes]
+        choice = self.choice.reshape(len(OFFSETS), -1)
+        bought = np.zeros(demand.size)
         for k, (dx, dy) in enumerate(OFFSETS):
-            (ox, tx), (oy, ty) = _slices(dx, demand.shape[0]), _slices(dy, demand.shape[1])
-            bought[tx, ty] += demand[ox, oy] * self.choice[k, ox, oy]
-        return bought
+            share = choice[k, homes]
+            goes = share > 0  # a place of the same group, on the grid (open_market)
+            bought[homes[goes] + dx * height + dy] += amount[goes] * share[goes]  # one home per place
+        return bought.reshape(demand.shape)
 
 
 def open_market(model: CriminalMarketModel) -> StreetMarket:
