@@ -473,16 +473,19 @@ class OCG(Agent):
         self.hub = tuple(int(v) for v in np.unravel_index(int(values.argmax()), values.shape))
 
     # ------------------------------------------------------------------------ life cycle
+    def nearer_challenger(self, challenger: Member, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Which of the cells (xs, ys) are strictly nearer the challenger than the hub: his side."""
+        cx, cy = challenger.cell.coordinate
+        lx, ly = self.hub
+        return (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
+
     def faction_can_hold(self, challenger: Member) -> bool:
         """Would the challenger's camp have the people to hold the cells nearer him than the hub?"""
         territory = self.territory()
-        xs, ys = np.nonzero(territory)
-        cx, cy = challenger.cell.coordinate
-        lx, ly = self.hub
-        nearer = (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
+        cells = int(self.nearer_challenger(challenger, *np.nonzero(territory)).sum())
         mx, my = self.member_coordinates()
-        camp = ((mx - cx) ** 2 + (my - cy) ** 2 < (mx - lx) ** 2 + (my - ly) ** 2) & territory[mx, my]
-        return int(camp.sum()) >= self.model.spec.behaviour.ocg.members_per_cell * int(nearer.sum())
+        camp = self.nearer_challenger(challenger, mx, my) & territory[mx, my]
+        return int(camp.sum()) >= self.model.spec.behaviour.ocg.members_per_cell * cells
 
     def split_off(self, challenger: Member) -> OCG | None:
         """The challenger walks away with the part of the territory and the people nearest to them."""
@@ -490,8 +493,7 @@ class OCG(Agent):
         territory = self.territory()
         xs, ys = np.nonzero(territory)
         cx, cy = challenger.cell.coordinate
-        lx, ly = self.hub
-        nearer = (xs - cx) ** 2 + (ys - cy) ** 2 < (xs - lx) ** 2 + (ys - ly) ** 2
+        nearer = self.nearer_challenger(challenger, xs, ys)
         if not nearer.any():
             nearer = (xs == cx) & (ys == cy)
             if not nearer.any():

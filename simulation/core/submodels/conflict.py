@@ -118,9 +118,8 @@ def power_struggle(model: CriminalMarketModel, group: OCG) -> None:
     if challenger.group is not group:  # killed in the fighting
         group.challenger = None
         return
-    if model.rng.random() < split_probability(model, group, leader, challenger) and group.faction_can_hold(
-        challenger
-    ):
+    wants_out = model.rng.random() < split_probability(model, group, leader, challenger)
+    if wants_out and group.faction_can_hold(challenger):
         group.challenger = None
         group.split_off(challenger)
 
