@@ -69,39 +69,35 @@ def versus(name: str, replications: int, changed: tuple, reference: tuple = ()):
     return [(s.metrics, c.metrics) for s, c in run_pairs(scenario, other, replications)]
 
 
+def squeeze(name: str, replications: int):
+    """A crackdown's paired effects on its target and on the ring around it, months 25-72, after
+    checking that the target falls (t < -3) and the ring gains (t > 2)."""
+    runs = metric_pairs(name, replications)
+    target = paired_effect(runs, "activity_target", (25, 72))
+    ring = paired_effect(runs, "activity_buffer", (25, 72))
+    assert target.t < -3, target.describe()
+    assert ring.t > 2, ring.describe()
+    return target, ring
+
+
 def test_balloon_effect_squeezes_the_hotspots_into_their_surroundings():
-    runs = metric_pairs("balloon_effect", 12)
-    window = (25, 72)
-    target = paired_effect(runs, "activity_target", window)
-    buffer = paired_effect(runs, "activity_buffer", window)
-    assert target.t < -3, target.describe()  # activity in the hotspots falls
-    assert buffer.t > 2, buffer.describe()  # and rises in the ring around them
-    ratios = [displacement_ratio(s, c, window=window).buffer_ratio for s, c in pairs("balloon_effect", 12)]
+    squeeze("balloon_effect", 12)
+    ratios = [displacement_ratio(s, c, window=(25, 72)).buffer_ratio for s, c in pairs("balloon_effect", 12)]
     assert np.median(ratios) > 0
 
 
 def test_a_street_market_crackdown_moves_part_of_the_sales_next_door():
     """Police double on the 20 busiest street markets: sales fall there and rise in the ring, by
     less than the target loses (the size is judged in docs/patterns.md: displacement_is_partial)."""
-    runs = metric_pairs("street_market_crackdown", 12)
-    window = (25, 72)
-    target = paired_effect(runs, "activity_target", window)
-    buffer = paired_effect(runs, "activity_buffer", window)
-    assert target.t < -3, target.describe()
-    assert buffer.t > 2, buffer.describe()
-    assert buffer.mean < -target.mean, "more sales moved next door than left the policed markets"
+    target, ring = squeeze("street_market_crackdown", 12)
+    assert ring.mean < -target.mean, "more sales moved next door than left the policed markets"
 
 
 def test_a_broad_crackdown_squeezes_the_corridors_into_their_surroundings():
     """Crack down on Westland's 120 most active cells: activity falls there and rises next door.
-    Whether it also rises in Eastland is not shown: +51 units a month, t = +1.4 over 20 pairs
-    (docs/ODD.md, section 1.2). 20 pairs, as activity over a whole jurisdiction is noisy."""
-    runs = metric_pairs("balloon_effect_across_border", 20)
-    window = (25, 72)
-    target = paired_effect(runs, "activity_target", window)
-    buffer = paired_effect(runs, "activity_buffer", window)
-    assert target.t < -3, target.describe()
-    assert buffer.t > 2, buffer.describe()
+    Whether it also rises in Eastland is not shown (docs/ODD.md, section 1.2). 20 pairs, as
+    activity over a whole jurisdiction is noisy."""
+    squeeze("balloon_effect_across_border", 20)
 
 
 def test_seizures_are_passed_on_as_prices():
