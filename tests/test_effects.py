@@ -276,8 +276,8 @@ def test_kingpin_turf_war_does_not_depend_on_the_start_month():
 
     Violence is measured where and as the studies measure it, around each removal against the
     same cells and months without the strategy (the difference in differences of
-    docs/patterns.md): the grid-wide total mixes the surge with the calm elsewhere (+4 a month,
-    t = +1.2 over 12 pairs). The 90% band of the local surge must lie above zero."""
+    docs/patterns.md): the grid-wide total mixes the surge with the calm elsewhere (+7 a month,
+    t = +1.3 over 12 pairs). The 90% band of the local surge must lie above zero."""
     later = {"strategy.pursue.leadership_targeting.start": 37, "strategy.pursue.leadership_targeting.end": 61}
     path = ROOT / "scenarios" / "kingpin_turf_war.yaml"
     scenario = load_scenario(path, later)
