@@ -48,6 +48,9 @@ class Variant:
     name: str
     settings: tuple[tuple[str, object], ...] = ()
     shift: int = 0
+    draws: tuple[tuple[tuple[str, object], ...], ...] = ()
+    """Settings per replication on top of ``settings`` (a posterior's draws): replication i takes
+    draw i, in both runs of its pair, so the pair still differs only in the strategy."""
 
 
 def _world(width: int, height: int, groups: int) -> tuple[tuple[str, object], ...]:
@@ -70,6 +73,21 @@ VARIANTS: tuple[Variant, ...] = (
     Variant("levers 12 months earlier", shift=-12),
 )
 """The worlds and start months of the robustness table (issue: robust on any world)."""
+POSTERIOR_WORLD = _world(30, 30, 5)
+"""The world the baseline calibration fits (scenarios/baseline_30x30.yaml)."""
+POSTERIOR_DRAW_SEED = 0
+
+
+def posterior_variant(db_url: str, ensemble: str, replications: int) -> Variant:
+    """The 30 x 30 world with replication i's behaviour parameters drawn from a stored posterior
+    (by weight, with replacement, seeded), so a pattern's interval spans parameter uncertainty as
+    well as luck. The draws are the same for every pattern."""
+    from simulation import load_posterior
+    from simulation.calibration.verdicts import draw_parameters, plain_values
+
+    draws = draw_parameters(load_posterior(db_url, ensemble), replications, POSTERIOR_DRAW_SEED)
+    per_draw = tuple(tuple(sorted(plain_values(r).items())) for r in draws.to_dict("records"))
+    return Variant(f"posterior of {ensemble} (30 x 30, 5 groups)", POSTERIOR_WORLD, draws=per_draw)
 
 
 @dataclass(frozen=True)
@@ -139,13 +157,21 @@ def _scenario(name: str, variant: Variant, extra: tuple) -> Scenario:
     return shifted(scenario, variant.shift) if variant.shift else scenario
 
 
+def _scenarios(name: str, variant: Variant, extra: tuple, replications: int) -> list[Scenario]:
+    """The scenario of each replication: one for all, or one per draw of the variant's draws."""
+    if not variant.draws:
+        return [_scenario(name, variant, extra)] * replications
+    draws = variant.draws
+    return [_scenario(name, variant, draws[i % len(draws)] + extra) for i in range(replications)]
+
+
 @cache
 def paired(
     name: str, replications: int, variant: Variant = DEFAULT, extra: tuple = ()
 ) -> tuple[tuple[RunResult, RunResult], ...]:
     """(strategy, counterfactual) runs of a shipped scenario on seeds 1..n."""
-    scenario = _scenario(name, variant, extra)
-    return _pairs(scenario, without_strategy(scenario), replications)
+    scenarios = _scenarios(name, variant, extra, replications)
+    return _pairs(scenarios, [without_strategy(s) for s in scenarios])
 
 
 @cache
@@ -154,19 +180,23 @@ def contrasted(
 ) -> tuple[tuple[RunResult, RunResult], ...]:
     """(scenario, the same scenario with ``reference_settings``) runs on seeds 1..n: for claims
     whose comparison is not "no strategy" (heavy-handed against rights-compliant, say)."""
-    return _pairs(_scenario(name, variant, ()), _scenario(name, variant, reference_settings), replications)
+    return _pairs(
+        _scenarios(name, variant, (), replications),
+        _scenarios(name, variant, reference_settings, replications),
+    )
 
 
 @cache
 def compared(name: str, other: str, replications: int) -> tuple[tuple[RunResult, RunResult], ...]:
     """(scenario, another shipped scenario) runs on seeds 1..n: integrated against pursuit alone."""
-    return _pairs(_scenario(name, DEFAULT, ()), _scenario(other, DEFAULT, ()), replications)
+    return _pairs(_scenarios(name, DEFAULT, (), replications), _scenarios(other, DEFAULT, (), replications))
 
 
-def _pairs(first: Scenario, second: Scenario, replications: int) -> tuple[tuple[RunResult, RunResult], ...]:
-    """(first, second) runs, replication i of both on seed i (common random numbers)."""
-    seeds = [s for s in range(1, replications + 1) for _ in (0, 1)]
-    results = _runs([first, second] * replications, seeds)
+def _pairs(first: Sequence[Scenario], second: Sequence[Scenario]) -> tuple[tuple[RunResult, RunResult], ...]:
+    """(first[i], second[i]) runs, replication i of both on seed i + 1 (common random numbers)."""
+    jobs = [scenario for pair in zip(first, second, strict=True) for scenario in pair]
+    seeds = [i + 1 for i in range(len(first)) for _ in (0, 1)]
+    results = _runs(jobs, seeds)
     return tuple(zip(results[0::2], results[1::2], strict=True))
 
 
@@ -479,11 +509,51 @@ def robustness(replications: int = REPLICATIONS) -> str:
     )
 
 
+def across_posterior(variant: Variant, replications: int = REPLICATIONS) -> str:
+    """Every pattern with the behaviour parameters drawn from a calibration's posterior."""
+    started = time.perf_counter()
+    rows = ["| Pattern | Accepted range | 30 x 30, 5 groups, default parameters | "
+            "30 x 30, 5 groups, posterior draws | Verdict |", "|---|---|---|---|---|"]  # fmt: skip
+    plain = Variant("30 x 30, 5 groups", POSTERIOR_WORLD)
+    for p in PATTERNS:
+        fixed, fixed_verdict = p.judge(replications, plain)
+        drawn, verdict = p.judge(replications, variant)
+        rows.append(
+            f"| `{p.name}` | {p.accepted[0]:g} to {p.accepted[1]:g} | {fixed.estimate:+.2f} "
+            f"[{fixed.low:+.2f}, {fixed.high:+.2f}] {fixed_verdict} | {drawn.estimate:+.2f} "
+            f"[{drawn.low:+.2f}, {drawn.high:+.2f}] | **{verdict}** |"
+        )
+        print(f"{p.name} / {variant.name}: {rows[-1]}", flush=True)
+    names = sorted({k for draw in variant.draws for k, _ in draw})
+    return (
+        f"\n## Across the calibrated posterior\n\n{variant.name}: replication i of every pattern "
+        f"runs at posterior draw i (drawn by weight, seed {POSTERIOR_DRAW_SEED}; both runs of a pair "
+        f"at the same draw), so the interval covers the uncertainty left in "
+        f"{', '.join(f'`{n}`' for n in names)} as well as luck ({replications} pairs; "
+        f"{time.perf_counter() - started:.0f} s). The default-parameter column is the same world "
+        "at the defaults of docs/parameters.md.\n\n" + "\n".join(rows) + "\n"
+    )
+
+
+def _option(flag: str, count: int) -> list[str] | None:
+    if flag not in sys.argv:
+        return None
+    at = sys.argv.index(flag)
+    values = sys.argv[at + 1 : at + 1 + count]
+    if len(values) < count or any(v.startswith("--") for v in values):
+        sys.exit(f"{flag} needs {count} values: {flag} DB_URL ENSEMBLE_NAME")
+    return values
+
+
 if __name__ == "__main__":
-    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    posterior = _option("--posterior", 2)
+    taken = set(posterior or ())
+    args = [a for a in sys.argv[1:] if not a.startswith("--") and a not in taken]
     n = int(args[0]) if args else REPLICATIONS
     text = table(n)
     if "--all-worlds" in sys.argv:
         text += robustness(n)
+    if posterior is not None:
+        text += across_posterior(posterior_variant(posterior[0], posterior[1], n), n)
     TABLE_PATH.write_text(text, encoding="utf-8")
     print(f"wrote {TABLE_PATH}")
