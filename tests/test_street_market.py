@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from simulation.core.submodels.street_market import HOME, OFFSETS, look_ahead, open_market
+from simulation.core.submodels.street_market import HOME, OFFSETS, look_ahead, open_market, perceived_effort
 from tests.conftest import small_model
 
 
@@ -111,3 +111,63 @@ def test_look_ahead_reads_the_neighbour_and_fills_off_the_grid():
     layer = np.arange(12.0).reshape(4, 3)
     east = look_ahead(layer, 1, 0, -1.0)
     assert east[0, 0] == layer[1, 0] and (east[3] == -1.0).all()
+
+
+def _blurred(model, blur: float):
+    model.spec.behaviour.market.presence_blur = blur
+    return model
+
+
+@settings(max_examples=30, deadline=None)
+@given(effort=arrays(float, (6, 5), elements=st.floats(0, 10)), blur=st.floats(0, 1))
+def test_perceived_presence_keeps_the_police_s_total_on_average_and_stays_within_what_is_there(effort, blur):
+    """A blend of a locality and its neighbours' mean: never more than the most policed place
+    around, never less than the least, and a uniform presence is perceived as it is."""
+    model = _blurred(small_model(), blur)
+    model.world.enforcement[:] = 0.0
+    model.world.enforcement[:6, :5] = effort
+    seen = perceived_effort(model)
+    e = model.world.enforcement
+    assert seen.min() >= e.min() - 1e-9 and seen.max() <= e.max() + 1e-9
+    model.world.enforcement[:] = 3.0
+    assert np.allclose(perceived_effort(model), 3.0)
+
+
+def test_at_zero_blur_buyers_see_the_police_exactly_where_they_are():
+    model = small_model()
+    model.world.enforcement[:] = np.random.default_rng(1).random(model.world.enforcement.shape)
+    assert perceived_effort(model) is model.world.enforcement
+
+
+def test_buyers_unsure_where_the_police_are_also_avoid_the_surroundings_of_a_crackdown():
+    """With presence blurred, police on a 3 x 3 block also raise what buying costs around it: the
+    ring's own buyers buy less and fewer walk in, so the ring gains less than when buyers know
+    exactly where the police are (toward the diffusion of benefits of the field studies)."""
+
+    def crackdown_change(blur: float) -> tuple[float, float, float]:
+        model = _blurred(small_model(), blur)
+        cx, cy = _one_territory(model)
+        group = model.groups[0]
+        group.inventory, group.price = 1e6, model.spec.behaviour.market.reference_price
+        ring = np.zeros(model.world.control.shape, dtype=bool)
+        ring[cx - 2 : cx + 3, cy - 2 : cy + 3] = True
+        ring[cx - 1 : cx + 2, cy - 1 : cy + 2] = False
+
+        def sales() -> tuple[np.ndarray, float]:
+            model.world.retail[:] = 0.0
+            model.street_market = open_market(model)
+            group.sell(group.territory(), free_members=10_000)
+            return model.world.retail.copy(), float(model.street_market.cost_factor[ring].mean())
+
+        calm, calm_cost = sales()
+        model.world.enforcement[cx - 1 : cx + 2, cy - 1 : cy + 2] = 4.0
+        crackdown, crackdown_cost = sales()
+        ring_gain = crackdown[ring].sum() - calm[ring].sum()
+        return ring_gain, crackdown_cost - calm_cost, crackdown.sum() - calm.sum()
+
+    exact_gain, exact_cost, exact_total = crackdown_change(0.0)
+    for blur in (0.25, 0.5, 1.0):
+        gain, cost, total = crackdown_change(blur)
+        assert gain < exact_gain, (blur, gain, exact_gain)
+        assert cost > exact_cost, "the ring's buyers see police that are not there"
+        assert total < exact_total < 0, "more buying is deterred in all"

@@ -320,6 +320,17 @@ class MarketBehaviour(Section):
         source="Rengert (1996), The Geography of Illegal Drugs: most buyers buy close to home and "
         "purchases decay with distance; NRC (2001): prices vary over a few city blocks; value an assumption",
     )
+    presence_blur: float = share(
+        0.0,
+        "share of the police presence buyers perceive in a locality that comes from the mean of its "
+        "Moore neighbours' (0: buyers know where the police are, locality by locality; 1: they know "
+        "only the neighbourhood's average, so a crackdown also deters buying around it)",
+        source="Clarke & Weisburd (1994), Crime Prevention Studies 2, and Weisburd et al. (2006), "
+        "Criminology: offenders unsure how far an intervention reaches are deterred beyond it "
+        "(diffusion of benefits); value an assumption (0 keeps buyers' knowledge exact; "
+        "experiments/presence_blur.yaml sweeps it)",
+        unit="1",
+    )
     buyer_choice_sensitivity: float = param(
         10.0,
         unit="1/price share",

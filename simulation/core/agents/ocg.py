@@ -552,7 +552,7 @@ def cell_values(
     world, b = model.world, model.spec.behaviour
     base = world.population[xs, ys] * b.market.demand_per_capita
     margin = max(0.0, price - unit_cost)
-    buying_here = price * street_market.search_factor(model, world.enforcement[xs, ys])
+    buying_here = price * model.street_market.place_factor[xs, ys]
     shield = model.modifiers.extortion[xs, ys]
     extortion = b.ocg.extortion_rate * world.population[xs, ys] / 1000.0 * b.ocg.new_cell_hold * shield
     holding = b.ocg.members_per_cell * b.ocg.wage * model.wage_factor[xs, ys]

@@ -8,8 +8,9 @@ much they buy follows the usual demand curve at the expected cost. So a street c
 some buyers next door (displacement) and prices others out (a fall), and how these two balance
 follows from the buyers' choices, not from a written-in share.
 
-The buyers' options depend only on control and police effort, which are fixed while groups do
-business (P5-P6), so :func:`open_market` computes them once a month for every territory.
+The buyers' options depend only on control and police effort, which are fixed from P5 to the
+groups' territory decisions (P13), so :func:`open_market` computes them once a month for every
+territory.
 """
 
 from __future__ import annotations
@@ -45,6 +46,20 @@ def search_factor(model: CriminalMarketModel, effort: np.ndarray) -> np.ndarray:
     return 1.0 + model.spec.behaviour.market.search_cost_per_effort * effort
 
 
+def perceived_effort(model: CriminalMarketModel) -> np.ndarray:
+    """Police presence as buyers perceive it: a locality's own effort blended with the mean of its
+    on-grid Moore neighbours' by ``presence_blur``. Buyers unsure where the police are avoid the
+    surroundings of a crackdown too (the diffusion of benefits); at 0 they know exactly."""
+    effort = model.world.enforcement
+    blur = model.spec.behaviour.market.presence_blur
+    if blur == 0.0:
+        return effort
+    around = [(dx, dy) for dx, dy in OFFSETS if (dx, dy) != (0, 0)]
+    total = sum(look_ahead(effort, dx, dy, 0.0) for dx, dy in around)
+    count = sum(look_ahead(np.ones_like(effort), dx, dy, 0.0) for dx, dy in around)
+    return (1.0 - blur) * effort + blur * total / count
+
+
 @dataclass(frozen=True)
 class StreetMarket:
     """The month's buyers' choices, for every origin cell in a territory."""
@@ -53,6 +68,8 @@ class StreetMarket:
     """Shape (9, width, height): share of an origin's purchases made at each offset of ``OFFSETS``."""
     cost_factor: np.ndarray
     """Expected cost of a purchase for buyers living in the cell, in units of the money price."""
+    place_factor: np.ndarray
+    """Cost of buying at each cell as buyers perceive it, in units of the money price."""
 
     def where_bought(self, demand: np.ndarray, territory: np.ndarray) -> np.ndarray:
         """Purchases per market cell, from purchases per buyers' home cell in ``territory``.
@@ -76,7 +93,7 @@ def open_market(model: CriminalMarketModel) -> StreetMarket:
     """Every territory's buyers weigh their own cell against the neighbours their group holds."""
     world, market = model.world, model.spec.behaviour.market
     control = world.control
-    factor = search_factor(model, world.enforcement)
+    factor = search_factor(model, perceived_effort(model))
     cost = np.empty((len(OFFSETS), *control.shape))
     weight = np.zeros_like(cost)
     for k, (dx, dy) in enumerate(OFFSETS):
@@ -89,4 +106,4 @@ def open_market(model: CriminalMarketModel) -> StreetMarket:
     choice = np.where(held, weight / np.where(held, total, 1.0), 0.0)
     choice[HOME] = np.where(held, choice[HOME], 1.0)  # outside any territory nobody buys anyway
     expected = np.where(choice > 0, choice * np.where(np.isfinite(cost), cost, 0.0), 0.0).sum(axis=0)
-    return StreetMarket(choice=choice, cost_factor=np.where(held, expected, factor))
+    return StreetMarket(choice=choice, cost_factor=np.where(held, expected, factor), place_factor=factor)
