@@ -58,3 +58,21 @@ def test_a_posterior_variant_draws_by_weight_and_keeps_whole_numbers_whole(monke
 def test_a_missing_ensemble_is_named(tmp_path):
     with pytest.raises(LookupError, match="no ensemble named 'nothing'"):
         posterior_variant(f"sqlite:///{tmp_path / 'empty.sqlite'}", "nothing", 2)
+
+
+def test_the_posterior_section_judges_every_pattern_at_the_defaults_and_across_the_draws(monkeypatch):
+    seen = []
+
+    def measure(replications, variant):
+        seen.append(variant)
+        inside = bool(variant.draws)
+        return patterns.Measurement(0.5 if inside else 1.5, 0.2 if inside else 1.2, 0.8 if inside else 1.8, 4)
+
+    fake = patterns.Pattern("fake", "source", "observed", (0.0, 1.0), "why", "unit", "measured", measure)
+    monkeypatch.setattr(patterns, "PATTERNS", (fake,))
+    variant = Variant("posterior of fit (30 x 30, 5 groups)", POSTERIOR_WORLD, draws=(((MARKUP, 1.2),),))
+    text = patterns.across_posterior(variant, 4)
+    row = next(line for line in text.splitlines() if line.startswith("| `fake` |"))
+    assert "+1.50 [+1.20, +1.80] outside" in row and row.endswith("+0.50 [+0.20, +0.80] | **inside** |")
+    assert [v.draws for v in seen] == [(), variant.draws]
+    assert f"`{MARKUP}`" in text
