@@ -774,3 +774,47 @@ def test_a_free_parameter_given_with_set_is_named_as_the_flag(world, tmp_path):
     path = _write(tmp_path, spec(world))
     with pytest.raises(CalibrationError, match=r"--set behaviour\.market\.markup: also a free parameter"):
         load_calibration(path, {"behaviour.market.markup": 2.0})
+
+
+def test_a_calibration_whose_every_simulation_fails_stops_with_the_reason(world, tmp_path, monkeypatch):
+    """A run that raises is rejected; when every run raises, the calibration stops after
+    FAILURES_IN_A_ROW of them instead of drawing particles for ever, names the error and keeps
+    the ensemble's record as interrupted."""
+    from simulation.calibration import simulate
+    from simulation.calibration.run import run_calibration
+
+    def broken(self, values):
+        raise AttributeError("'MarketBehaviour' object has no attribute 'presence_blur'")
+
+    monkeypatch.setattr(simulate.Simulator, "run", broken)
+    url = f"sqlite:///{tmp_path / 'r.sqlite'}"
+    calibration = load_calibration(_write(tmp_path, spec(world)))
+    with pytest.raises(RuntimeError, match=r"20 simulations in a row raised.*AttributeError.*presence_blur"):
+        run_calibration(calibration, db=url, executor="serial", history=tmp_path / "h.db")
+    with ResultsStore(url) as store:
+        assert list_ensembles(store).status.tolist() == ["interrupted"]
+
+
+def test_failures_in_a_row_count_again_after_a_run_that_works(world, tmp_path, monkeypatch):
+    from simulation.calibration import simulate
+    from simulation.calibration.run import run_calibration
+
+    calls = {"n": 0}
+    real = simulate.Simulator.run
+
+    def flaky(self, values):
+        calls["n"] += 1
+        if calls["n"] % simulate.FAILURES_IN_A_ROW:  # one run in FAILURES_IN_A_ROW works
+            raise ValueError("flaky")
+        return real(self, values)
+
+    monkeypatch.setattr(simulate.Simulator, "run", flaky)
+    raw = spec(world, population=2, generations=1, steps=4)
+    raw["targets"][0]["window"] = [2, 4]
+    summary = run_calibration(
+        load_calibration(_write(tmp_path, raw)),
+        db=f"sqlite:///{tmp_path / 'r.sqlite'}",
+        executor="serial",
+        history=tmp_path / "h.db",
+    )
+    assert summary.generations == 1 and summary.failures > simulate.FAILURES_IN_A_ROW

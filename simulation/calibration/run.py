@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from multiprocessing import ProcessError
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ from sqlalchemy.engine import make_url
 
 from simulation.calibration.loader import Calibration, load_calibration
 from simulation.calibration.priors import build_prior, build_transition, internal_names
-from simulation.calibration.simulate import Simulator
+from simulation.calibration.simulate import SimulationsFailing, Simulator
 from simulation.calibration.statistics import Distance, compile_targets, observed_statistics
 from simulation.scenario import config_hash, resolved_config
 from simulation.storage import ResultsStore
@@ -377,7 +378,15 @@ def _loop(
         first = False
         np.random.seed(generation_seed(spec.seed, t))  # noqa: NPY002  (pyabc and scipy draw from it)
         began = time.perf_counter()
-        abc.run(max_nr_populations=1)
+        try:
+            abc.run(max_nr_populations=1)
+        except (SimulationsFailing, ProcessError) as exc:
+            _save(store, name, header, abc.history, names, integer, _populations(abc.history), "interrupted")
+            raise RuntimeError(
+                f"generation {t} stopped: {exc} (a worker that stops has its error printed above); "
+                "finished generations are kept — try one simulation with `ocsim run` on the "
+                "calibration's scenario to see why its runs fail"
+            ) from exc
         durations.append(time.perf_counter() - began)
         populations = _populations(abc.history)
         if len(populations) <= t:

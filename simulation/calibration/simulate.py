@@ -19,6 +19,16 @@ from typing import Any
 from simulation.calibration.statistics import Target, summary_statistics
 from simulation.core.seeds import replication_seed
 
+FAILURES_IN_A_ROW = 20
+"""Simulations failing one after another that stop a calibration. A run that raises is rejected
+and the calibration goes on, but when every run raises (a scenario the model cannot run, a broken
+installation) ABC would draw particles for ever without accepting one, holding each rejected one
+in memory."""
+
+
+class SimulationsFailing(RuntimeError):
+    """Too many simulations in a row raised: the calibration cannot go on."""
+
 
 def particle_values(values: Mapping[str, Any], integer: Mapping[str, bool]) -> dict[str, float | int]:
     """Dotted path -> value as the scenario takes it (whole numbers for integer settings)."""
@@ -47,6 +57,7 @@ class Simulator:
     integer: dict[str, bool]
     targets: list[Target]
     failures: int = field(default=0)
+    failing_in_a_row: int = field(default=0)
 
     def values(self, parameter: Mapping[str, Any]) -> dict[str, float | int]:
         return particle_values({self.names[k]: v for k, v in parameter.items()}, self.integer)
@@ -62,7 +73,14 @@ class Simulator:
         values = self.values(parameter)
         try:
             result = self.run(values)
-        except Exception:  # a failing run is rejected (infinite distance), the calibration goes on
+        except Exception as exc:  # a failing run is rejected (infinite distance), the calibration goes on
             self.failures += 1
+            self.failing_in_a_row += 1
+            if self.failing_in_a_row >= FAILURES_IN_A_ROW:
+                raise SimulationsFailing(
+                    f"{self.failing_in_a_row} simulations in a row raised an error, the last at "
+                    f"{values}: {type(exc).__name__}: {exc}"
+                ) from exc
             return {t.key: math.nan for t in self.targets}
+        self.failing_in_a_row = 0
         return summary_statistics(self.targets, result.metrics)
