@@ -76,3 +76,11 @@ def test_the_posterior_section_judges_every_pattern_at_the_defaults_and_across_t
     assert "+1.50 [+1.20, +1.80] outside" in row and row.endswith("+0.50 [+0.20, +0.80] | **inside** |")
     assert [v.draws for v in seen] == [(), variant.draws]
     assert f"`{MARKUP}`" in text
+
+
+def test_the_posterior_section_is_replaced_and_the_other_tables_kept():
+    tables = "# Patterns\n\n| a |\n\n## On other worlds and start months\n\n| b |\n"
+    first = patterns.with_posterior_section(tables, patterns.POSTERIOR_HEADING + "\nold\n")
+    second = patterns.with_posterior_section(first, patterns.POSTERIOR_HEADING + "\nnew\n")
+    assert second == tables + patterns.POSTERIOR_HEADING + "\nnew\n"
+    assert "old" not in second

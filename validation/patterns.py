@@ -76,6 +76,7 @@ VARIANTS: tuple[Variant, ...] = (
 POSTERIOR_WORLD = _world(30, 30, 5)
 """The world the baseline calibration fits (scenarios/baseline_30x30.yaml)."""
 POSTERIOR_DRAW_SEED = 0
+POSTERIOR_HEADING = "\n## Across the calibrated posterior\n"
 
 
 def posterior_variant(db_url: str, ensemble: str, replications: int) -> Variant:
@@ -527,7 +528,7 @@ def across_posterior(variant: Variant, replications: int = REPLICATIONS) -> str:
         print(f"{p.name} / {variant.name}: {rows[-1]}", flush=True)
     names = sorted({k for draw in variant.draws for k, _ in draw})
     return (
-        f"\n## Across the calibrated posterior\n\n{variant.name}: replication i of every pattern "
+        f"{POSTERIOR_HEADING}\n{variant.name}: replication i of every pattern "
         f"runs at posterior draw i (drawn by weight, seed {POSTERIOR_DRAW_SEED}; both runs of a pair "
         f"at the same draw), so the interval covers the uncertainty left in "
         f"{', '.join(f'`{n}`' for n in names)} as well as luck ({replications} pairs; "
@@ -546,15 +547,27 @@ def _option(flag: str, count: int) -> list[str] | None:
     return values
 
 
+def with_posterior_section(text: str, section: str) -> str:
+    """``text`` with its posterior section (if any) replaced by ``section``."""
+    kept = text.split(POSTERIOR_HEADING, 1)[0].rstrip("\n") + "\n"
+    return kept + section
+
+
 if __name__ == "__main__":
     posterior = _option("--posterior", 2)
     taken = set(posterior or ())
     args = [a for a in sys.argv[1:] if not a.startswith("--") and a not in taken]
     n = int(args[0]) if args else REPLICATIONS
-    text = table(n)
-    if "--all-worlds" in sys.argv:
-        text += robustness(n)
-    if posterior is not None:
-        text += across_posterior(posterior_variant(posterior[0], posterior[1], n), n)
+    if "--posterior-only" in sys.argv:  # the other tables do not depend on a posterior: keep them
+        if posterior is None:
+            sys.exit("--posterior-only needs --posterior DB_URL ENSEMBLE_NAME")
+        section = across_posterior(posterior_variant(posterior[0], posterior[1], n), n)
+        text = with_posterior_section(TABLE_PATH.read_text(encoding="utf-8"), section)
+    else:
+        text = table(n)
+        if "--all-worlds" in sys.argv:
+            text += robustness(n)
+        if posterior is not None:
+            text += across_posterior(posterior_variant(posterior[0], posterior[1], n), n)
     TABLE_PATH.write_text(text, encoding="utf-8")
     print(f"wrote {TABLE_PATH}")
