@@ -120,7 +120,7 @@ def _blurred(model, blur: float):
 
 @settings(max_examples=30, deadline=None)
 @given(effort=arrays(float, (6, 5), elements=st.floats(0, 10)), blur=st.floats(0, 1))
-def test_perceived_presence_keeps_the_police_s_total_on_average_and_stays_within_what_is_there(effort, blur):
+def test_perceived_presence_stays_within_what_is_there_and_sees_a_uniform_presence_as_it_is(effort, blur):
     """A blend of a locality and its neighbours' mean: never more than the most policed place
     around, never less than the least, and a uniform presence is perceived as it is."""
     model = _blurred(small_model(), blur)
