@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from validation.demo_effects import EFFECTS, EFFECTS_PATH
-from validation.patterns import PATTERNS_BY_NAME, TABLE_PATH, VARIANTS
+from validation.patterns import PATTERNS_BY_NAME, SMALL_WORLD, TABLE_PATH
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +40,6 @@ def test_the_pattern_table_lists_every_pattern_with_its_verdict():
         assert (verdict == "inside") == (name in REPRODUCED), f"{name}: update REPRODUCED or re-measure"
 
 
-SMALL_WORLD = next(v for v in VARIANTS if v.name.startswith("30 x 30"))
 REPRODUCED_IN_THE_SMALL_WORLD = (
     "kingpin_surrounding_areas",
     "realised_demand_elasticity",
